@@ -1,0 +1,88 @@
+"""The consent artefact: a person's grant to one OAuth client, scoped, purpose-bound and time-bound."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Grant(models.Model):
+    """A person's grant to one vendor client.
+
+    State changes go through the functions in ``consents/grants.py``; this model
+    only holds the state and answers questions about it.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    class Purpose(models.TextChoices):
+        # Purpose codes after ISO/IEC TS 27560 and the W3C DPV purpose taxonomy.
+        SERVICE_PROVISION = "service_provision", "Providing a service you asked for"
+        ACCOUNT_MANAGEMENT = "account_management", "Managing your customer account"
+        DELIVERY = "delivery", "Delivering goods to you"
+        PERSONALISATION = "personalisation", "Personalising offers and content"
+        MARKETING = "marketing", "Marketing to you"
+        RESEARCH = "research", "Research and statistics"
+        LEGAL_OBLIGATION = "legal_obligation", "Meeting a legal obligation"
+        FRAUD_PREVENTION = "fraud_prevention", "Preventing fraud"
+
+    LIVE_STATUSES = (Status.ACTIVE, Status.PAUSED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
+    client = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="consent_grants"
+    )
+    # What the vendor asked for, and what the person allowed (never more than asked).
+    requested_scopes = models.JSONField(default=list)
+    scopes = models.JSONField(default=list)
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    purpose_text = models.TextField(max_length=1000, blank=True)
+    starts_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Data life: how long the vendor may keep what it read after the grant ends.
+    retention = models.DurationField()
+    max_reads_per_day = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    retention_ends_at = models.DateTimeField(null=True, blank=True)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    deletion_confirmed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    change_reason = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("starts_at")), name="grant_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "paused", "revoked", "expired"]), name="grant_status_known"
+            ),
+            # One live grant per person and client: asking again changes that grant.
+            models.UniqueConstraint(
+                fields=["person", "client"],
+                condition=Q(status__in=["active", "paused"]),
+                name="one_live_grant_per_person_and_client",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="grant_expiry_sweep"),
+            models.Index(fields=["status", "paused_until"], name="grant_resume_sweep"),
+            models.Index(fields=["retention_ends_at", "deletion_confirmed_at"], name="grant_retention_sweep"),
+            models.Index(fields=["person", "status"], name="grant_person_status"),
+        ]
+
+    def __str__(self):
+        return f"grant {self.id} ({self.status})"
+
+    def is_active_at(self, now):
+        return self.status == self.Status.ACTIVE and self.starts_at <= now < self.expires_at

@@ -1,0 +1,11 @@
+"""Loaded with ``-p tests.env`` before Django's settings: the environment every test session runs in.
+
+Each session gets its own Celery queue, so a ``make run`` worker on the same
+broker (or another test session) never takes the tests' tasks.
+"""
+
+import os
+import uuid
+
+os.environ.setdefault("DEBUG", "1")
+os.environ["VRM_CELERY_QUEUE"] = f"test-{uuid.uuid4().hex[:12]}"

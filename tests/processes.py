@@ -1,0 +1,61 @@
+"""Real processes for tests: a Celery worker on the configured broker, and polling with a deadline."""
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+from vrm.settings import BASE_DIR
+
+
+def database_url_for_test_db():
+    """A DATABASE_URL naming the test database this session created, for child processes."""
+    conf = connection.settings_dict
+    if conf["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{conf['NAME']}"
+    user = quote(conf.get("USER") or "")
+    password = f":{quote(conf['PASSWORD'])}" if conf.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{conf.get('HOST') or '127.0.0.1'}:{conf.get('PORT') or 5432}/{conf['NAME']}"
+
+
+def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
+    """Poll until predicate() is truthy; fail with message after timeout seconds. Returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+@contextmanager
+def celery_worker(log_path, concurrency=1, extra_env=None):
+    """Start `celery worker` as a separate process on this session's queue and test database."""
+    env = dict(os.environ, DATABASE_URL=database_url_for_test_db(), **(extra_env or {}))
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "vrm", "worker",
+        "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--concurrency", str(concurrency), "--pool", "prefork" if concurrency > 1 else "solo",
+        "--without-mingle", "--without-gossip", "-l", "info",
+        "-n", f"test-{os.getpid()}@%h",
+    ]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VrmConfig(AppConfig):
+    name = "vrm"
+    verbose_name = "Persons and vaults"

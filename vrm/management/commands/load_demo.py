@@ -1,0 +1,42 @@
+"""Load the demo: one person, one vendor with an OAuth client, one auditor. Prints their credentials.
+
+Safe to run again: the accounts are kept and given fresh passwords.
+"""
+
+import json
+import secrets
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from vrm.models import User
+
+DEMO_USERS = [
+    ("demo-person", User.Role.PERSON, "person@demo.invalid"),
+    ("demo-vendor", User.Role.VENDOR, "developer@outfitters.demo.invalid"),
+    ("demo-auditor", User.Role.AUDITOR, "auditor@demo.invalid"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo person, vendor and auditor and print their credentials."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print the credentials as JSON")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        credentials = {}
+        for username, role, email in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username, defaults={"role": role, "email": email})
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            credentials[role] = {"username": username, "password": password}
+        if options["json"]:
+            self.stdout.write(json.dumps(credentials, indent=2))
+            return
+        self.stdout.write("Demo accounts (passwords are new on every run):")
+        for role, creds in credentials.items():
+            self.stdout.write(f"  {role:8} username {creds['username']:14} password {creds['password']}")
+        self.stdout.write("Portal: http://127.0.0.1:8000/")
