@@ -2,9 +2,38 @@ import pytest
 
 from tests.processes import celery_worker
 
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, headless, with nothing that reaches out to the network on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
 
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """A real Celery worker process on the configured broker, reading this session's test database."""
     with celery_worker(tmp_path / "worker.log") as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's package, never a download) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, settings):
+    """A fresh browser context on the live server; SITE_URL points at it for links and the OAuth issuer."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -9,3 +9,6 @@ import uuid
 
 os.environ.setdefault("DEBUG", "1")
 os.environ["VRM_CELERY_QUEUE"] = f"test-{uuid.uuid4().hex[:12]}"
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by the
+# tests around it are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
