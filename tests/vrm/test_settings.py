@@ -1,0 +1,71 @@
+"""Start-up safety: production refuses to run without secrets; local use generates them once."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from vrm.settings import BASE_DIR
+
+SETUP = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+PRODUCTION = {
+    "SECRET_KEY": "x" * 60 + "production-like-secret-key-for-tests",
+    "VRM_MASTER_KEYS": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "VRM_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "ALLOWED_HOSTS": "vrm.example.org",
+}
+
+
+def run_python(code_or_args, env_overrides, drop=()):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", *PRODUCTION, *drop)}
+    env.update(env_overrides)
+    args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "VRM_MASTER_KEYS", "VRM_SIGNING_KEY", "ALLOWED_HOSTS"])
+def test_it_refuses_to_start_in_production_without_each_secret(missing, tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+
+    result = run_python(SETUP, dict(env, VRM_VAR_DIR=str(tmp_path)))
+
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_it_starts_in_production_with_every_secret_given(tmp_path):
+    result = run_python(SETUP, dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path)))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_it_rejects_a_boolean_it_cannot_read(tmp_path):
+    result = run_python(SETUP, {"DEBUG": "maybe", "VRM_VAR_DIR": str(tmp_path)})
+
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_local_use_generates_private_development_keys_once_with_a_warning(tmp_path):
+    show = "import django; django.setup(); from django.conf import settings; print(settings.VRM_MASTER_KEYS[0])"
+
+    first = run_python(show, {"DEBUG": "1", "VRM_VAR_DIR": str(tmp_path)}, drop=("VRM_VAR_DIR",))
+    second = run_python(show, {"DEBUG": "1", "VRM_VAR_DIR": str(tmp_path)}, drop=("VRM_VAR_DIR",))
+
+    assert first.returncode == 0, first.stderr
+    assert "generated a development value" in first.stderr
+    assert "generated a development value" not in second.stderr
+    assert first.stdout == second.stdout
+    for name in ("secret_key", "master_keys", "signing_key"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+
+
+def test_check_deploy_with_production_settings_leaves_only_the_documented_warning(tmp_path):
+    result = run_python(["manage.py", "check", "--deploy"], dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path)))
+
+    reported = [line.split(")")[0] + ")" for line in result.stderr.splitlines() if line.startswith("?: (")]
+    assert reported == ["?: (security.W021)"], result.stderr
