@@ -1,5 +1,11 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+
+from vrm import catalogue
 
 
 class User(AbstractUser):
@@ -34,3 +40,116 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"heartbeat {self.token} from pid {self.worker_pid}"
+
+
+class Vault(models.Model):
+    """A person's vault: their data key, stored only wrapped by a master key (see vrm/crypto.py).
+
+    Erasure empties `wrapped_key` (crypto-shredding): every value sealed under it is unreadable
+    from then on, in this database and in any copy of it.
+    """
+
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault")
+    wrapped_key = models.BinaryField(null=True)
+    # Which master key wrapped the data key (vrm.crypto.key_id_for); rotation re-wraps and updates it.
+    key_id = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewrapped_at = models.DateTimeField(null=True, blank=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shredded_at__isnull=True, wrapped_key__isnull=False)
+                | Q(shredded_at__isnull=False, wrapped_key__isnull=True),
+                name="vault_key_present_unless_shredded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["key_id", "id"], name="vault_rotation"),
+            models.Index(fields=["shredded_at", "purged_at"], name="vault_purge_sweep"),
+        ]
+
+    def __str__(self):
+        return f"vault of person {self.person_id}"
+
+    @property
+    def is_shredded(self):
+        return self.shredded_at is not None
+
+
+class AttributeDefinition(models.Model):
+    """A typed profile attribute: from the catalogue (owner empty) or a person's own (custom)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="custom_attributes"
+    )
+    category = models.CharField(
+        max_length=32, choices=[(category, catalogue.CATEGORIES[category][0]) for category in catalogue.PROFILE_CATEGORIES]
+    )
+    key = models.SlugField(max_length=64)
+    label = models.CharField(max_length=100)
+    type = models.CharField(max_length=16, choices=list(catalogue.TYPES.items()))
+    choices = models.JSONField(default=list, blank=True)
+    help_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(owner__isnull=True), name="catalogue_key_unique"),
+            models.UniqueConstraint(fields=["owner", "key"], name="custom_attribute_key_unique_per_owner"),
+            models.CheckConstraint(
+                condition=Q(type__in=list(catalogue.TYPES)),
+                name="attribute_type_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "owner", "position"], name="attribute_by_category")]
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.category}.{self.key}"
+
+    @property
+    def is_custom(self):
+        return self.owner_id is not None
+
+
+class ProfileValue(models.Model):
+    """One attribute's value for one person, sealed with the person's data key; never plaintext."""
+
+    vault = models.ForeignKey(Vault, on_delete=models.CASCADE, related_name="values")
+    attribute = models.ForeignKey(AttributeDefinition, on_delete=models.CASCADE, related_name="values")
+    sealed_value = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vault", "attribute"], name="one_value_per_attribute")]
+
+    def __str__(self):
+        return f"value of {self.attribute_id} in vault {self.vault_id}"
+
+
+class VaultRecord(models.Model):
+    """A record a vendor wrote into a person's vault under a write grant (e.g. a purchase), sealed as JSON."""
+
+    # The id is bound into the ciphertext's associated data, so it exists before the row is saved.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vault = models.ForeignKey(Vault, on_delete=models.CASCADE, related_name="records")
+    category = models.CharField(max_length=32)
+    sealed_data = models.BinaryField()
+    written_by_grant = models.ForeignKey(
+        "consents.Grant", on_delete=models.SET_NULL, null=True, blank=True, related_name="vault_records"
+    )
+    retain_until = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["retain_until"], name="vault_record_retention"),
+            models.Index(fields=["vault", "category", "created_at"], name="vault_record_read"),
+        ]
+
+    def __str__(self):
+        return f"{self.category} record {self.id}"

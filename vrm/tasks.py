@@ -3,6 +3,7 @@ import secrets
 
 from celery import shared_task
 
+from vrm import vault
 from vrm.models import Heartbeat
 
 
@@ -10,3 +11,15 @@ from vrm.models import Heartbeat
 def record_heartbeat(token=None):
     """Record that a worker ran a task; the same token twice leaves one row."""
     Heartbeat.objects.get_or_create(token=token or secrets.token_hex(16), defaults={"worker_pid": os.getpid()})
+
+
+@shared_task
+def purge_erased_vaults():
+    """Remove the sealed rows left in erased vaults (their keys are already destroyed); idempotent."""
+    return vault.purge_erased_vaults()
+
+
+@shared_task
+def purge_expired_vault_records():
+    """Delete vendor-written records whose retention has ended; idempotent."""
+    return vault.purge_expired_records()

@@ -1,0 +1,286 @@
+import base64
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.vrm.factories import PersonFactory
+from vrm import crypto, vault
+from vrm.models import AttributeDefinition, ProfileValue, Vault, VaultRecord
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def fill(person, marker="Zebulon"):
+    vault.update_profile(person, category="identity", values={"given_name": marker, "birth_date": "1990-02-03"})
+    vault.update_profile(person, category="contact", values={"email": f"{marker.lower()}@example.org"})
+    vault.update_profile(person, category="address", values={"country": "de"})
+
+
+def all_database_text():
+    """Every row of every table, as text and bytes, for scanning for plaintext."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for cell in row:
+                    chunks.append(bytes(cell) if isinstance(cell, (bytes, memoryview)) else str(cell).encode())
+    return b"\n".join(chunks)
+
+
+def test_the_catalogue_is_seeded_by_the_migration():
+    keys = set(AttributeDefinition.objects.filter(owner=None).values_list("category", "key"))
+
+    assert {("identity", "given_name"), ("contact", "email"), ("address", "country"), ("preferences", "language")} <= keys
+
+
+def test_a_profile_round_trips_through_the_vault():
+    person = PersonFactory()
+
+    fill(person)
+
+    assert vault.read_profile(person, ["identity", "contact", "address"]) == {
+        "identity": {"given_name": "Zebulon", "birth_date": "1990-02-03"},
+        "contact": {"email": "zebulon@example.org"},
+        "address": {"country": "DE"},
+    }
+
+
+def test_reading_only_some_categories_returns_only_those():
+    person = PersonFactory()
+    fill(person)
+
+    assert vault.read_profile(person, ["contact"]) == {"contact": {"email": "zebulon@example.org"}}
+
+
+def test_reading_the_profile_takes_the_same_queries_for_many_values():
+    person = PersonFactory()
+    fill(person)
+    for n in range(10):
+        attribute = vault.add_custom_attribute(person, category="identity", label=f"Nickname {n}", type="text")
+        vault.update_profile(person, category="identity", values={attribute.key: f"nick {n}"})
+
+    with CaptureQueriesContext(connection) as queries:
+        profile = vault.read_profile(person, ["identity", "contact", "purchases"])
+
+    assert len(profile["identity"]) == 12
+    assert len(queries) == 3
+
+
+def test_no_plaintext_value_reaches_any_table():
+    person = PersonFactory()
+    fill(person, marker="Quixotically")
+    vault.add_record(
+        person, category="purchases", data={"item": "Xylophonist-boots"}, written_by_grant=None,
+        retain_until=NOW + timedelta(days=30), now=NOW,
+    )
+
+    stored = all_database_text().lower()
+
+    assert VaultRecord.objects.count() == 1 and ProfileValue.objects.count() == 4
+    for plaintext in (b"quixotically", b"1990-02-03", b"xylophonist-boots"):
+        assert plaintext not in stored
+
+
+def test_an_invalid_value_changes_nothing_and_names_the_field():
+    person = PersonFactory()
+    fill(person)
+
+    with pytest.raises(vault.InvalidProfileValue) as error:
+        vault.update_profile(person, category="identity", values={"given_name": "Other", "birth_date": "31/12/1990"})
+
+    assert error.value.errors == {"birth_date": "Enter a date as YYYY-MM-DD."}
+    assert vault.read_profile(person, ["identity"])["identity"]["given_name"] == "Zebulon"
+
+
+def test_an_empty_value_clears_the_attribute():
+    person = PersonFactory()
+    fill(person)
+
+    vault.update_profile(person, category="identity", values={"given_name": ""})
+
+    assert vault.read_profile(person, ["identity"]) == {"identity": {"birth_date": "1990-02-03"}}
+
+
+def test_a_tampered_value_raises_instead_of_showing_data():
+    person = PersonFactory()
+    fill(person)
+    value = ProfileValue.objects.get(vault__person=person, attribute__key="given_name")
+    sealed = bytearray(value.sealed_value)
+    sealed[20] ^= 0x40
+    ProfileValue.objects.filter(pk=value.pk).update(sealed_value=bytes(sealed))
+
+    with pytest.raises(crypto.DecryptionError):
+        vault.read_profile(person, ["identity"])
+
+
+def test_a_value_copied_to_another_persons_row_raises():
+    alice, mallory = PersonFactory(), PersonFactory()
+    fill(alice, marker="Alice")
+    fill(mallory, marker="Mallory")
+    alices = ProfileValue.objects.get(vault__person=alice, attribute__key="given_name")
+    ProfileValue.objects.filter(vault__person=mallory, attribute__key="given_name").update(
+        sealed_value=alices.sealed_value
+    )
+
+    with pytest.raises(crypto.DecryptionError):
+        vault.read_profile(mallory, ["identity"])
+
+
+def test_a_value_copied_to_another_attribute_of_the_same_person_raises():
+    person = PersonFactory()
+    fill(person)
+    given = ProfileValue.objects.get(vault__person=person, attribute__key="given_name")
+    ProfileValue.objects.filter(vault__person=person, attribute__key="birth_date").update(sealed_value=given.sealed_value)
+
+    with pytest.raises(crypto.DecryptionError):
+        vault.read_profile(person, ["identity"])
+
+
+def test_a_vault_under_a_master_key_that_is_not_loaded_raises(settings):
+    person = PersonFactory()
+    fill(person)
+    settings.VRM_MASTER_KEYS = [base64.urlsafe_b64encode(b"\x09" * 32).decode()]
+
+    with pytest.raises(crypto.DecryptionError, match="not loaded"):
+        vault.read_profile(person, ["identity"])
+
+
+def test_custom_attributes_get_their_own_keys_and_labels():
+    person = PersonFactory()
+    shoe = vault.add_custom_attribute(person, category="preferences", label="Shoe size", type="choice", choices=["41", "42", "43"])
+
+    vault.update_profile(person, category="preferences", values={shoe.key: "42"})
+
+    assert shoe.key == "custom_shoe_size"
+    assert vault.read_profile(person, ["preferences"]) == {"preferences": {"custom_shoe_size": "42"}}
+    assert vault.attribute_labels(person, ["preferences"])["preferences"]["custom_shoe_size"] == "Shoe size"
+
+
+def test_another_persons_custom_attribute_is_not_theirs_to_set():
+    owner, other = PersonFactory(), PersonFactory()
+    shoe = vault.add_custom_attribute(owner, category="preferences", label="Shoe size", type="text")
+
+    with pytest.raises(vault.InvalidProfileValue):
+        vault.update_profile(other, category="preferences", values={shoe.key: "42"})
+
+
+def test_a_choice_attribute_needs_options():
+    with pytest.raises(vault.InvalidAttribute, match="between 2"):
+        vault.add_custom_attribute(PersonFactory(), category="identity", label="Tribe", type="choice", choices=["one"])
+
+
+def test_labels_cover_catalogue_and_record_categories():
+    labels = vault.attribute_labels(PersonFactory(), ["contact", "purchases"])
+
+    assert labels == {"contact": {"email": "E-mail address", "phone": "Phone number"}, "purchases": {"records": "Purchases records"}}
+
+
+def test_unknown_categories_are_refused():
+    with pytest.raises(vault.UnknownCategory):
+        vault.read_profile(PersonFactory(), ["medical"])
+
+
+def test_a_record_round_trips_and_disappears_from_reads_when_its_retention_ends():
+    person = PersonFactory()
+    record = vault.add_record(
+        person, category="purchases", data={"item": "boots", "price": "89.00"}, written_by_grant=None,
+        retain_until=NOW + timedelta(days=1), now=NOW,
+    )
+
+    before = vault.read_profile(person, ["purchases"], now=NOW)
+    after = vault.read_profile(person, ["purchases"], now=NOW + timedelta(days=2))
+
+    assert before["purchases"]["records"] == [
+        {
+            "id": str(record.id), "created_at": NOW.isoformat(), "retain_until": (NOW + timedelta(days=1)).isoformat(),
+            "written_by_grant": None, "data": {"item": "boots", "price": "89.00"},
+        }
+    ]
+    assert after == {"purchases": {"records": []}}
+
+
+@pytest.mark.parametrize(
+    "category, data, retain_days",
+    [
+        ("identity", {"a": 1}, 1),
+        ("purchases", [], 1),
+        ("purchases", {}, 1),
+        ("purchases", {"blob": "x" * 20_000}, 1),
+        ("purchases", {"when": timezone.now()}, 1),
+        ("purchases", {"item": "boots"}, -1),
+    ],
+)
+def test_a_bad_record_is_refused_and_nothing_is_stored(category, data, retain_days):
+    with pytest.raises(vault.InvalidRecord):
+        vault.add_record(
+            PersonFactory(), category=category, data=data, written_by_grant=None,
+            retain_until=NOW + timedelta(days=retain_days), now=NOW,
+        )
+
+    assert VaultRecord.objects.count() == 0
+
+
+def test_purging_expired_records_keeps_the_retained_ones():
+    person = PersonFactory()
+    for days in (1, 2, 10):
+        vault.add_record(
+            person, category="purchases", data={"days": days}, written_by_grant=None,
+            retain_until=NOW + timedelta(days=days), now=NOW,
+        )
+
+    purged = vault.purge_expired_records(now=NOW + timedelta(days=5), batch_size=1)
+
+    assert purged == 2
+    assert [r["data"] for r in vault.read_profile(person, ["purchases"], now=NOW)["purchases"]["records"]] == [{"days": 10}]
+
+
+def test_erasure_shreds_the_key_at_once_and_deactivates_the_account(django_capture_on_commit_callbacks):
+    person = PersonFactory()
+    fill(person)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        vault.erase_person(person, actor=person, now=NOW)
+
+    person.refresh_from_db()
+    stored = Vault.objects.get(person=person)
+    assert stored.wrapped_key is None and stored.shredded_at == NOW
+    assert not person.is_active and not person.has_usable_password() and person.email == ""
+    assert ProfileValue.objects.filter(vault=stored).count() == 4
+    assert len(callbacks) == 1
+    with pytest.raises(crypto.DecryptionError, match="destroyed"):
+        vault.read_profile(person, ["identity"])
+
+
+def test_the_purge_after_erasure_removes_the_remaining_rows():
+    person = PersonFactory()
+    fill(person)
+    vault.add_custom_attribute(person, category="identity", label="Nickname", type="text")
+    vault.add_record(
+        person, category="purchases", data={"item": "boots"}, written_by_grant=None,
+        retain_until=NOW + timedelta(days=30), now=NOW,
+    )
+    vault.erase_person(person, actor=person, now=NOW)
+
+    finished = vault.purge_erased_vaults(now=NOW)
+
+    assert finished == 1
+    assert not ProfileValue.objects.exists() and not VaultRecord.objects.exists()
+    assert not AttributeDefinition.objects.filter(owner=person).exists()
+    assert vault.purge_erased_vaults(now=NOW) == 0
+
+
+def test_nothing_can_be_written_to_an_erased_vault():
+    person = PersonFactory()
+    vault.erase_person(person, actor=person, now=NOW)
+
+    with pytest.raises(vault.VaultErased):
+        vault.add_record(
+            person, category="purchases", data={"item": "boots"}, written_by_grant=None,
+            retain_until=NOW + timedelta(days=30), now=NOW,
+        )
