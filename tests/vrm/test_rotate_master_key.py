@@ -1,0 +1,77 @@
+import base64
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.vrm.factories import PersonFactory
+from vrm import crypto, vault
+from vrm.models import Vault
+
+pytestmark = pytest.mark.django_db
+
+OLD = base64.urlsafe_b64encode(b"\x01" * 32).decode()
+NEW = base64.urlsafe_b64encode(b"\x02" * 32).decode()
+
+
+def people_with_profiles(count):
+    people = PersonFactory.create_batch(count)
+    for n, person in enumerate(people):
+        vault.update_profile(person, category="identity", values={"given_name": f"Name {n}"})
+    return people
+
+
+def rotate(*args):
+    out, err = StringIO(), StringIO()
+    call_command("rotate_master_key", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_after_rotation_everything_decrypts_with_only_the_newest_key(settings):
+    settings.VRM_MASTER_KEYS = [OLD]
+    people = people_with_profiles(5)
+    settings.VRM_MASTER_KEYS = [NEW, OLD]
+
+    out, err = rotate("--json", "--batch-size", "2")
+    settings.VRM_MASTER_KEYS = [NEW]
+
+    assert json.loads(out) == {
+        "newest_key_id": crypto.newest_key_id(), "rewrapped": 5, "batches": 3, "remaining": 0, "complete": True,
+    }
+    assert err.splitlines() == ["batch 1: re-wrapped 2/5, 3 left", "batch 2: re-wrapped 4/5, 1 left", "batch 3: re-wrapped 5/5, 0 left"]
+    assert [vault.read_profile(p, ["identity"])["identity"]["given_name"] for p in people] == [f"Name {n}" for n in range(5)]
+
+
+def test_an_interrupted_rotation_resumes_where_it_stopped(settings):
+    settings.VRM_MASTER_KEYS = [OLD]
+    people_with_profiles(5)
+    settings.VRM_MASTER_KEYS = [NEW, OLD]
+    first, _ = rotate("--json", "--batch-size", "2", "--max-batches", "1")
+
+    second, _ = rotate("--json", "--batch-size", "2")
+
+    assert json.loads(first)["remaining"] == 3 and json.loads(first)["complete"] is False
+    assert json.loads(second)["rewrapped"] == 3 and json.loads(second)["complete"] is True
+    assert set(Vault.objects.values_list("key_id", flat=True)) == {crypto.newest_key_id()}
+
+
+def test_rotation_skips_erased_vaults_and_has_nothing_to_do_the_second_time(settings):
+    settings.VRM_MASTER_KEYS = [OLD]
+    erased, _kept = people_with_profiles(2)
+    vault.erase_person(erased, actor=erased)
+    settings.VRM_MASTER_KEYS = [NEW, OLD]
+    rotate()
+
+    out, _ = rotate()
+
+    assert "0 data keys to re-wrap" in out and "Done" in out
+
+
+def test_rotation_stops_clearly_when_an_old_master_key_was_dropped_too_early(settings):
+    settings.VRM_MASTER_KEYS = [OLD]
+    people_with_profiles(1)
+    settings.VRM_MASTER_KEYS = [NEW]
+
+    with pytest.raises(CommandError, match="is not loaded"):
+        rotate()
