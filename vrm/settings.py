@@ -93,6 +93,10 @@ SECRET_KEY = local_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urls
 VRM_MASTER_KEYS = envlist("VRM_MASTER_KEYS") or [local_secret("VRM_MASTER_KEYS", "master_keys", new_aes_key)]
 # Ed25519 private key (base64url of the 32 raw bytes) that signs audit checkpoints and consent receipts.
 VRM_SIGNING_KEY = local_secret("VRM_SIGNING_KEY", "signing_key", new_ed25519_key)
+# HMAC key for pseudonymous person ids in the audit log and receipts; never rotate it (pseudonyms would change).
+VRM_PSEUDONYM_KEY = local_secret("VRM_PSEUDONYM_KEY", "pseudonym_key", lambda: secrets.token_urlsafe(32))
+# Stated in consent receipts: the jurisdiction whose law governs the consent.
+VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -117,6 +121,7 @@ INSTALLED_APPS = [
     "vrm",
     "vendors",
     "consents",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -288,6 +293,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic sweeps are the source of truth for time-driven state (see DESIGN.md, enforcement rule 3).
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "vrm.tasks.record_heartbeat", "schedule": 60.0},
+    "sign-audit-checkpoint": {"task": "audit.tasks.sign_checkpoint", "schedule": 300.0},
+    "verify-audit-log": {"task": "audit.tasks.verify_audit_log", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {

@@ -1,11 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audit import receipt_views
 from vrm import health
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("vendors.oauth_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("vendors.api.urls")),
+    path("developers/", include("vendors.urls")),
+    path("receipts/", include("audit.receipt_urls")),
+    path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]

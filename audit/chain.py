@@ -1,0 +1,54 @@
+"""How a stored entry becomes the body that is hashed, and how the stored chain is read back.
+
+The encoding itself (canonical JSON, SHA-256, version 1) lives in
+``audit/standalone_verify.py`` so that the offline verifier and the server
+share one definition.
+"""
+
+from datetime import timezone as dt_timezone
+
+from audit.standalone_verify import FORMAT_VERSION, GENESIS_HASH, entry_hash  # noqa: F401 (re-exported)
+
+# The stored columns in the order ``entry_body_from_row`` takes them.
+ROW_COLUMNS = (
+    "seq", "hash", "version", "kind", "event", "at", "grant_id", "client_pk", "person", "actor",
+    "fields", "outcome", "request_id", "reason", "detail", "prev_hash",
+)
+
+
+def format_time(value):
+    """Timestamps in the chain: UTC, microseconds, a trailing Z."""
+    return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_body(*, version, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id,
+               reason, detail, prev_hash):
+    """The JSON object whose canonical encoding is hashed (see standalone_verify's docstring)."""
+    return {
+        "v": version,
+        "kind": kind,
+        "event": event,
+        "at": format_time(at),
+        "grant": str(grant_id),
+        "client": client_pk,
+        "person": person,
+        "actor": actor,
+        "fields": list(fields),
+        "outcome": outcome,
+        "request_id": request_id,
+        "reason": reason,
+        "detail": detail,
+        "prev": prev_hash,
+    }
+
+
+def entry_body_from_row(row):
+    """(seq, stored hash, body) from a ``values_list(*ROW_COLUMNS)`` row."""
+    (seq, stored_hash, version, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id,
+     reason, detail, prev_hash) = row
+    body = entry_body(
+        version=version, kind=kind, event=event, at=at, grant_id=grant_id, client_pk=client_pk, person=person,
+        actor=actor, fields=fields, outcome=outcome, request_id=request_id, reason=reason, detail=detail,
+        prev_hash=prev_hash,
+    )
+    return seq, stored_hash, body

@@ -1,0 +1,141 @@
+"""Appending to the audit log: grant events and vendor reads/writes, hash-chained.
+
+Both functions must run inside the caller's ``transaction.atomic()``, so that
+the entry commits (or rolls back) with the change or the response it records.
+Appends are serialised, so that concurrent writers in any number of processes
+never fork the chain: on PostgreSQL by a transaction-scoped advisory lock, on
+SQLite by its IMMEDIATE transactions (one writer at a time). Each append is one
+indexed read of the chain head and one insert. Entries never hold profile
+values: only attribute keys, ids, a pseudonym, an outcome.
+"""
+
+from datetime import timezone as dt_timezone
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit import chain
+from audit.models import AuditEntry
+from audit.pseudonyms import pseudonym_for
+
+GRANT_EVENTS = (
+    "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",
+    "retention_ended", "deletion_requested", "deletion_confirmed", "deletion_overdue",
+)
+# Events that change a grant's terms or status: each yields a signed consent receipt.
+RECEIPT_EVENTS = ("created", "changed", "narrowed", "paused", "resumed", "revoked", "expired")
+ACCESS_ACTIONS = ("read", "write")
+ACCESS_OUTCOMES = ("ok", "refused")
+
+# Key of the PostgreSQL advisory lock that serialises appends (any constant bigint, used nowhere else).
+CHAIN_LOCK_KEY = 0x5652_4D41_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF
+
+
+class InvalidAuditEntry(ValueError):
+    """An entry that cannot be recorded as asked (unknown event, a value instead of a key, ...)."""
+
+
+def actor_label(actor):
+    """Who acted, without naming them: their role and pseudonym, or "system" for sweeps and tasks."""
+    if actor is None:
+        return "system"
+    return f"{actor.role}:{pseudonym_for(actor.pk)}"
+
+
+def _lock_chain():
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    elif vendor == "sqlite":
+        # Writers are serialised by the IMMEDIATE transaction Django opened; anything else could fork.
+        if connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE":
+            raise ImproperlyConfigured("the audit log needs SQLite's IMMEDIATE transaction mode")
+    else:
+        raise ImproperlyConfigured(f"the audit log does not support the {vendor} database")
+
+
+def _append(*, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id, reason, detail):
+    with transaction.atomic(savepoint=False):
+        _lock_chain()
+        head = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
+        values = dict(
+            version=chain.FORMAT_VERSION, kind=kind, event=event, at=at, grant_id=grant_id, client_pk=client_pk,
+            person=person, actor=actor, fields=fields, outcome=outcome, request_id=request_id, reason=reason,
+            detail=detail, prev_hash=prev_hash,
+        )
+        try:
+            digest = chain.entry_hash(chain.entry_body(**values))
+        except TypeError as error:
+            raise InvalidAuditEntry(str(error)) from None
+        return AuditEntry.objects.create(seq=seq, hash=digest, **values)
+
+
+def _moment(now):
+    # Stored and hashed in UTC, so the value read back encodes to the same bytes.
+    return (now or timezone.now()).astimezone(dt_timezone.utc)
+
+
+def _iso(value):
+    return chain.format_time(value) if value else None
+
+
+def grant_snapshot(grant):
+    """The grant's terms and status as recorded with each event (ids and terms, never profile values)."""
+    return {
+        "status": grant.status,
+        "scopes": sorted(grant.scopes),
+        "purpose": grant.purpose,
+        "starts_at": _iso(grant.starts_at),
+        "expires_at": _iso(grant.expires_at),
+        "retention_seconds": int(grant.retention.total_seconds()),
+        "max_reads_per_day": grant.max_reads_per_day,
+        "paused_until": _iso(grant.paused_until),
+        "retention_ends_at": _iso(grant.retention_ends_at),
+    }
+
+
+def record_grant_event(grant, event, *, actor=None, reason="", detail=None, now=None):
+    """Append a grant event; for events that change terms or status, also issue a signed receipt.
+
+    Call inside the transaction that changes the grant, after the change (the
+    entry records the grant's new state). Returns the entry.
+    """
+    from audit.receipts import issue_receipt
+
+    if event not in GRANT_EVENTS:
+        raise InvalidAuditEntry(f"unknown grant event {event!r}")
+    if detail is not None and not isinstance(detail, dict):
+        raise InvalidAuditEntry("detail must be a dict of ids and terms")
+    at = _moment(now)
+    with transaction.atomic(savepoint=False):
+        entry = _append(
+            kind=AuditEntry.Kind.GRANT, event=event, at=at, grant_id=grant.pk, client_pk=grant.client_id,
+            person=pseudonym_for(grant.person_id), actor=actor_label(actor), fields=[], outcome="ok",
+            request_id="", reason=str(reason)[:1000], detail={**grant_snapshot(grant), **(detail or {})},
+        )
+        if event in RECEIPT_EVENTS:
+            issue_receipt(grant, entry, now=at)
+    return entry
+
+
+def record_access(grant, *, action, fields, outcome, request_id="", reason="", now=None):
+    """Append a vendor read or write under this grant: which attribute keys, the outcome, the request id.
+
+    ``fields`` are attribute keys, never values. Call in the transaction that
+    produces the response. Returns the entry.
+    """
+    if action not in ACCESS_ACTIONS:
+        raise InvalidAuditEntry(f"action must be one of {ACCESS_ACTIONS}, not {action!r}")
+    if outcome not in ACCESS_OUTCOMES:
+        raise InvalidAuditEntry(f"outcome must be one of {ACCESS_OUTCOMES}, not {outcome!r}")
+    keys = list(fields)
+    if not all(isinstance(key, str) and 0 < len(key) <= 100 for key in keys):
+        raise InvalidAuditEntry("fields are attribute keys (short strings), never values")
+    return _append(
+        kind=AuditEntry.Kind.ACCESS, event=action, at=_moment(now), grant_id=grant.pk, client_pk=grant.client_id,
+        person=pseudonym_for(grant.person_id), actor="vendor", fields=sorted(set(keys)), outcome=outcome,
+        request_id=str(request_id)[:100], reason=str(reason)[:1000], detail={},
+    )

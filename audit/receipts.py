@@ -1,0 +1,115 @@
+"""Consent receipts: a signed JSON record of a grant's terms and status, one for each change.
+
+Fields follow ISO/IEC TS 27560 (consent record information structure) and the
+Kantara Consent Receipt v1.1: record id and version, timestamps, parties
+(controller = the vendor organisation, data subject by pseudonym), purpose,
+scopes and data categories, start, expiry, retention, status, how to withdraw,
+jurisdiction and language. Signed as a compact JWS (EdDSA, Ed25519) by the
+server's key; anyone can check it with the public key at
+/.well-known/vrm-signing-key, online (/receipts/verify) or offline
+(audit/standalone_verify.py).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db.models import Max
+from django.urls import reverse
+from django.utils.duration import duration_iso_string
+
+from audit import signing, standalone_verify
+from audit.chain import format_time
+from audit.models import Receipt
+from audit.pseudonyms import pseudonym_for
+from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
+
+RECEIPT_SCHEMA = "vrm-consent-receipt/1 (after ISO/IEC TS 27560 and Kantara Consent Receipt v1.1)"
+# The grant's status in the vocabulary of ISO/IEC TS 27560's consent states.
+CONSENT_STATE = {"active": "given", "paused": "paused", "revoked": "withdrawn", "expired": "expired"}
+
+
+class ReceiptNotVerified(Exception):
+    """A receipt that is malformed or whose signature does not check out; the message says which."""
+
+
+def _iso(value):
+    return format_time(value) if value else None
+
+
+def withdrawal_url(grant):
+    """Where the person withdraws this consent: the portal's grant page."""
+    return settings.SITE_URL + reverse("receipts:withdraw", args=[grant.pk])
+
+
+def build_payload(grant, *, receipt_id, version, event, entry, now):
+    """The receipt's content for the grant's current state (no profile values, only terms)."""
+    client = grant.client
+    vendor = client.vendor
+    scope_category = {**READ_SCOPE_CATEGORY, **WRITE_SCOPE_CATEGORY}
+    categories = sorted({scope_category[s] for s in grant.scopes if s in scope_category})
+    return {
+        "schema": RECEIPT_SCHEMA,
+        "receipt_id": str(receipt_id),
+        "record_id": str(grant.pk),
+        "record_version": version,
+        "event": event,
+        "issued_at": _iso(now),
+        "issuer": settings.SITE_URL,
+        "jurisdiction": settings.VRM_JURISDICTION,
+        "language": settings.LANGUAGE_CODE,
+        "controller": {
+            "name": vendor.name if vendor else client.name,
+            "contact_email": vendor.contact_email if vendor else "",
+            "website": vendor.website if vendor else "",
+            "privacy_policy_url": vendor.privacy_policy_url if vendor else "",
+            "verified": bool(vendor and vendor.verified),
+        },
+        "recipient": {"client_id": client.client_id, "client_name": client.name},
+        "data_subject": {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"},
+        "legal_basis": "consent",
+        "purposes": [
+            {"code": grant.purpose, "label": grant.get_purpose_display(), "description": grant.purpose_text}
+        ],
+        "scopes": sorted(grant.scopes),
+        "requested_scopes": sorted(grant.requested_scopes),
+        "data_categories": [{"code": c, "label": CATEGORIES[c][0]} for c in categories],
+        "start": _iso(grant.starts_at),
+        "expiry": _iso(grant.expires_at),
+        "retention": duration_iso_string(grant.retention),
+        "max_reads_per_day": grant.max_reads_per_day,
+        "status": CONSENT_STATE[grant.status],
+        "grant_status": grant.status,
+        "paused_until": _iso(grant.paused_until),
+        "ended_at": _iso(grant.ended_at),
+        "withdrawal_method": {
+            "description": "Revoke this grant at any time, in one click, on its page in your portal.",
+            "url": withdrawal_url(grant),
+        },
+        "audit_entry": {"seq": entry.seq, "hash": entry.hash},
+    }
+
+
+def issue_receipt(grant, entry, *, now):
+    """Sign and store a receipt for the grant's current state, linked to the audit entry of the change.
+
+    Called by ``audit.log.record_grant_event`` while it holds the chain lock, so
+    receipt versions of one grant never collide.
+    """
+    latest = Receipt.objects.filter(grant_id=grant.pk).aggregate(v=Max("version"))["v"] or 0
+    receipt_id = uuid.uuid4()
+    payload = build_payload(grant, receipt_id=receipt_id, version=latest + 1, event=entry.event, entry=entry, now=now)
+    return Receipt.objects.create(
+        id=receipt_id, grant_id=grant.pk, client_pk=grant.client_id, version=latest + 1, event=entry.event,
+        status=grant.status, issued_at=now, entry_seq=entry.seq, payload=payload, jws=signing.sign_jws(payload),
+    )
+
+
+def verify_receipt_document(document):
+    """Check a receipt (the downloaded JSON file, or the bare compact JWS) against this server's key.
+
+    Returns (payload, kid); raises ReceiptNotVerified with a reason a person can read.
+    """
+    try:
+        return standalone_verify.verify_receipt(document, signing.public_keys())
+    except (standalone_verify.InputError, standalone_verify.ReceiptInvalid) as error:
+        raise ReceiptNotVerified(str(error)) from None

@@ -1,0 +1,74 @@
+"""Rows for audit tests: persons, vendors with a client, auditors, and grants made directly with the ORM."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from consents.models import Grant
+from vendors.models import OAuthClient, Vendor
+from vrm.models import User
+
+PASSWORD = "correct horse battery 9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"audit-person{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    role = User.Role.PERSON
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class AuditorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"auditor{n}")
+    role = User.Role.AUDITOR
+
+
+class VendorUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"vendor-dev{n}")
+    role = User.Role.VENDOR
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vendor
+
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    website = "https://shop.example"
+    contact_email = "privacy@shop.example"
+    verified = True
+
+
+class OAuthClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OAuthClient
+
+    name = factory.Sequence(lambda n: f"Shop app {n}")
+    vendor = factory.SubFactory(VendorFactory)
+    client_type = OAuthClient.CLIENT_CONFIDENTIAL
+    authorization_grant_type = OAuthClient.GRANT_AUTHORIZATION_CODE
+    redirect_uris = "https://shop.example/callback"
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Grant
+
+    person = factory.SubFactory(UserFactory)
+    client = factory.SubFactory(OAuthClientFactory)
+    requested_scopes = ["contact:read", "address:read"]
+    scopes = ["contact:read"]
+    purpose = Grant.Purpose.DELIVERY
+    purpose_text = "To deliver your parcels"
+    starts_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda grant: grant.starts_at + timedelta(days=90))
+    retention = timedelta(days=30)
