@@ -6,7 +6,11 @@ vendor and tokens belong to a consent grant. DOT's security fields (hashed
 client secret, token checksums) are inherited unchanged.
 """
 
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from oauth2_provider.models import (
     AbstractAccessToken,
@@ -35,10 +39,27 @@ class Vendor(models.Model):
         return self.name
 
 
+# Loopback hosts whose plain-http redirect URIs are allowed, for development (RFC 8252 section 7.3).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback_http(uri):
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+
+
 class OAuthClient(AbstractApplication):
-    """An OAuth client of a vendor (DOT's Application, swapped)."""
+    """An OAuth client of a vendor (DOT's Application, swapped).
+
+    The ``default_*`` terms apply when an authorization request does not name
+    its own purpose, duration or retention (see README "For vendors").
+    """
 
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="clients", null=True, blank=True)
+    default_purpose = models.CharField(max_length=32, default="service_provision")
+    default_purpose_text = models.TextField(max_length=1000, blank=True)
+    default_duration = models.DurationField(default=timedelta(days=90))
+    default_retention = models.DurationField(default=timedelta(days=30))
 
     objects = ApplicationManager()
 
@@ -48,9 +69,44 @@ class OAuthClient(AbstractApplication):
     def natural_key(self):
         return (self.client_id,)
 
+    def get_allowed_schemes(self):
+        # https everywhere; plain http only for a client that registered loopback URIs (clean() refuses others).
+        if any(is_loopback_http(uri) for uri in self.redirect_uris.split()):
+            return ["https", "http"]
+        return ["https"]
+
+    def clean(self):
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        plain_http = [
+            ValidationError(
+                "%(uri)s: use https; plain http is allowed only for 127.0.0.1 or localhost.", params={"uri": uri}
+            )
+            for uri in self.redirect_uris.split()
+            if urlsplit(uri).scheme == "http" and not is_loopback_http(uri)
+        ]
+        if plain_http:
+            errors.setdefault("redirect_uris", []).extend(plain_http)
+        if errors:
+            raise ValidationError(errors)
+
 
 class AuthorizationCode(AbstractGrant):
-    """An OAuth authorization code (DOT's Grant, swapped; not to be confused with a consent grant)."""
+    """An OAuth authorization code (DOT's Grant, swapped; not to be confused with a consent grant).
+
+    A code is marked used rather than deleted when exchanged, and remembers the
+    refresh-token family it produced, so that a replayed code can revoke those
+    tokens (RFC 9700 section 4.2.4; see vendors/oauth.py).
+    """
+
+    consent = models.ForeignKey(
+        "consents.Grant", on_delete=models.CASCADE, related_name="authorization_codes", null=True, blank=True
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    token_family = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"

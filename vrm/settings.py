@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -303,12 +304,17 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # Every refusal is an RFC 7807 problem details body.
+    "EXCEPTION_HANDLER": "vendors.api.exceptions.problem_details_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VRM personal data store: vendor API",
     "DESCRIPTION": "Read what a person granted, add records to their vault, confirm deletion.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files (no CDN; the CSP allows only 'self').
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # django-oauth-toolkit: its models are swapped into the vendors app (see vendors/models.py).
@@ -317,10 +323,37 @@ OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "vendors.AccessToken"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "vendors.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "vendors.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "vendors.AuthorizationCode"
+# Hardened after RFC 9700 (see README "For vendors: OAuth and the API"). Scopes come from the
+# attribute catalogue through vendors.oauth.CatalogueScopes; decisions live in vendors.oauth.
 OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "vendors.oauth.VaultOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "vendors.oauth.CatalogueScopes",
+    # Only read by DOT's fallback backend (ours is above); kept so that the mandatory setting is truthful.
+    "SCOPES": {"audit:read": "Read the audit log (auditors only)"},
     "PKCE_REQUIRED": True,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
-    "SCOPES": {"profile:read": "Read your profile"},
+    # https only; a client that registered a loopback redirect URI may also use http (OAuthClient.get_allowed_schemes).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": envint("OAUTH_CODE_SECONDS", 60),
+    "ACCESS_TOKEN_EXPIRE_SECONDS": envint("OAUTH_ACCESS_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": envint("OAUTH_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token", "client_credentials"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
 LOGGING = {

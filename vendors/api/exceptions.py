@@ -1,0 +1,83 @@
+"""One exception handler for the API: every refusal is an RFC 7807 problem details body."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from consents.exceptions import (
+    GrantError,
+    GrantExpired,
+    GrantPaused,
+    GrantRevoked,
+    InvalidTerms,
+    RateLimited,
+    ScopeNotGranted,
+)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Domain error -> (HTTP status, problem type slug, title). Checked in order, most specific first.
+DOMAIN_PROBLEMS = [
+    (GrantRevoked, status.HTTP_403_FORBIDDEN, "grant-revoked", "Grant revoked"),
+    (GrantExpired, status.HTTP_403_FORBIDDEN, "grant-expired", "Grant expired"),
+    (GrantPaused, status.HTTP_403_FORBIDDEN, "grant-paused", "Grant paused"),
+    (ScopeNotGranted, status.HTTP_403_FORBIDDEN, "scope-not-granted", "Scope not granted"),
+    (RateLimited, status.HTTP_429_TOO_MANY_REQUESTS, "rate-limited", "Daily read limit reached"),
+    (InvalidTerms, status.HTTP_400_BAD_REQUEST, "invalid-terms", "Invalid terms"),
+    (GrantError, status.HTTP_403_FORBIDDEN, "grant-not-active", "Grant not active"),
+]
+
+API_PROBLEMS = {
+    exceptions.NotAuthenticated: ("not-authenticated", "Not authenticated"),
+    exceptions.AuthenticationFailed: ("not-authenticated", "Not authenticated"),
+    exceptions.PermissionDenied: ("forbidden", "Forbidden"),
+    exceptions.NotFound: ("not-found", "Not found"),
+    exceptions.ValidationError: ("invalid-request", "Invalid request"),
+    exceptions.ParseError: ("invalid-request", "Malformed request body"),
+    exceptions.MethodNotAllowed: ("method-not-allowed", "Method not allowed"),
+    exceptions.UnsupportedMediaType: ("unsupported-media-type", "Unsupported media type"),
+    exceptions.NotAcceptable: ("not-acceptable", "Not acceptable"),
+    exceptions.Throttled: ("throttled", "Too many requests"),
+}
+
+
+def problem(request, *, status_code, slug, title, detail, headers=None, **extra):
+    body = {
+        "type": f"urn:vrm:problem:{slug}",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "instance": request.path if request is not None else "",
+        **extra,
+    }
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_details_handler(exc, context):
+    request = context.get("request")
+    for error_class, status_code, slug, title in DOMAIN_PROBLEMS:
+        if isinstance(exc, error_class):
+            return problem(request, status_code=status_code, slug=slug, title=title, detail=exc.message)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    slug, title = next(
+        (value for error_class, value in API_PROBLEMS.items() if isinstance(exc, error_class)),
+        ("error", "Request refused"),
+    )
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    extra = {}
+    if isinstance(exc, exceptions.ValidationError):
+        detail = "The request has invalid fields; see errors."
+        extra["errors"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    else:
+        detail = str(exc.detail)
+    return problem(request, status_code=exc.status_code, slug=slug, title=title, detail=detail, headers=headers, **extra)

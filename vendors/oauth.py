@@ -1,0 +1,151 @@
+"""The one place that decides OAuth questions: django-oauth-toolkit's validator, extended.
+
+On top of DOT (configured for RFC 9700 in settings.OAUTH2_PROVIDER) it
+
+- ties every authorization code and every token to the person's consent grant,
+  caps an access token's lifetime at the grant's end, and refuses to exchange a
+  code or refresh a token whose grant is no longer active;
+- marks an exchanged code as used instead of deleting it, so that a replayed
+  code revokes every token issued from its first use (RFC 9700 section 4.2.4);
+- accepts access tokens only in the Authorization header (RFC 9700 section 4.3.2);
+- offers the catalogue's scopes to vendor clients and ``audit:read`` only to
+  auditor (client credentials) clients.
+"""
+
+import hashlib
+from collections import OrderedDict
+
+from django.db import router, transaction
+from django.utils import timezone
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import BaseScopes
+
+from consents.models import Grant
+from vendors.models import AccessToken, AuthorizationCode, OAuthClient, RefreshToken
+
+AUDIT_SCOPE = "audit:read"
+AUDIT_SCOPE_DESCRIPTION = "Read the audit log (auditors only)"
+
+
+def person_scopes():
+    """Scopes a vendor may ask a person for: the catalogue's, scope -> description."""
+    from vrm.catalogue import SCOPES
+
+    return SCOPES
+
+
+def checksum(raw_token):
+    return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+
+class CatalogueScopes(BaseScopes):
+    """Scopes backend: vendor clients ask persons for catalogue scopes; auditor clients get audit:read."""
+
+    def get_all_scopes(self):
+        return {**person_scopes(), AUDIT_SCOPE: AUDIT_SCOPE_DESCRIPTION}
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is None:
+            return list(self.get_all_scopes())
+        if application.authorization_grant_type == OAuthClient.GRANT_CLIENT_CREDENTIALS:
+            return [AUDIT_SCOPE]
+        return list(person_scopes())
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is not None and application.authorization_grant_type == OAuthClient.GRANT_CLIENT_CREDENTIALS:
+            return [AUDIT_SCOPE]
+        # A vendor must say what it asks for; the consent screen refuses an empty request.
+        return []
+
+
+class VaultOAuth2Validator(OAuth2Validator):
+    def validate_bearer_token(self, token, scopes, request):
+        # oauthlib falls back to an access_token query or body parameter when there is no
+        # Authorization header; RFC 9700 section 4.3.2 wants the header only.
+        if "Authorization" not in request.headers:
+            request.oauth2_error = OrderedDict(
+                [
+                    ("error", "invalid_request"),
+                    ("error_description", "Send the access token in the Authorization header."),
+                ]
+            )
+            return False
+        return super().validate_bearer_token(token, scopes, request)
+
+    def _load_access_token(self, token):
+        # The API's permission check reads the token's grant: load it in the same query.
+        return (
+            AccessToken.objects.select_related("application", "user", "consent")
+            .filter(token_checksum=checksum(token))
+            .first()
+        )
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        authorization_code = self._create_authorization_code(request, code)
+        authorization_code.consent = getattr(request, "consent", None)
+        authorization_code.save(update_fields=["consent"])
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        now = timezone.now()
+        authorization_code = (
+            AuthorizationCode.objects.select_related("consent").filter(code=code, application=client).first()
+        )
+        if authorization_code is None:
+            return False
+        # Claim the code atomically: of two exchanges of one code, exactly one wins.
+        claimed = AuthorizationCode.objects.filter(pk=authorization_code.pk, used_at__isnull=True).update(used_at=now)
+        if not claimed:
+            self._revoke_tokens_from_code(authorization_code)
+            return False
+        grant = authorization_code.consent
+        if grant is None or not grant.is_active_at(now):
+            return False
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        request.consent = grant
+        return True
+
+    def _revoke_tokens_from_code(self, authorization_code):
+        # Re-read: the first exchange records its token family just after issuing the tokens.
+        token_family = (
+            AuthorizationCode.objects.filter(pk=authorization_code.pk).values_list("token_family", flat=True).first()
+        )
+        RefreshToken.revoke_family(token_family)
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        # validate_code already marked the code used; keep the row so that a replay is recognised.
+        pass
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        consent_id = request.refresh_token_instance.consent_id
+        grant = Grant.objects.filter(pk=consent_id).first() if consent_id else None
+        if grant is None or not grant.is_active_at(timezone.now()):
+            return False
+        request.consent = grant
+        return True
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        grant = getattr(request, "consent", None)
+        if grant is not None:
+            # A token never outlives its grant, nor carries a scope the grant no longer has.
+            remaining = int((grant.expires_at - timezone.now()).total_seconds())
+            token["expires_in"] = max(1, min(int(token.get("expires_in", remaining)), remaining))
+            token["scope"] = " ".join(scope for scope in token["scope"].split() if scope in grant.scopes)
+        with transaction.atomic(using=router.db_for_write(AccessToken)):
+            self._save_bearer_token(token, request, *args, **kwargs)
+            if grant is None:
+                return
+            AccessToken.objects.filter(token_checksum=checksum(token["access_token"])).update(consent=grant)
+            if not token.get("refresh_token"):
+                return
+            refresh_tokens = RefreshToken.objects.filter(
+                token_checksum=checksum(token["refresh_token"]), revoked__isnull=True
+            )
+            refresh_tokens.update(consent=grant)
+            if request.grant_type == "authorization_code":
+                token_family = refresh_tokens.values_list("token_family", flat=True).first()
+                AuthorizationCode.objects.filter(code=request.code, application=request.client).update(
+                    token_family=token_family
+                )

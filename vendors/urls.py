@@ -1,0 +1,11 @@
+from django.urls import path
+
+from vendors import views
+
+app_name = "developers"
+
+urlpatterns = [
+    path("", views.DeveloperHomeView.as_view(), name="home"),
+    path("organisations/new/", views.OrganisationCreateView.as_view(), name="organisation-new"),
+    path("organisations/<int:vendor_id>/clients/new/", views.ClientCreateView.as_view(), name="client-new"),
+]
