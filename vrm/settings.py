@@ -214,6 +214,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Two-factor login (django-otp TOTP): the name authenticator apps show for this account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "VRM")
 
 # Sessions: idle timeout (renewed on each request), server-side end at logout.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
@@ -296,6 +298,8 @@ CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "vrm.tasks.record_heartbeat", "schedule": 60.0},
     "sign-audit-checkpoint": {"task": "audit.tasks.sign_checkpoint", "schedule": 300.0},
     "verify-audit-log": {"task": "audit.tasks.verify_audit_log", "schedule": 3600.0},
+    "purge-erased-vaults": {"task": "vrm.tasks.purge_erased_vaults", "schedule": 300.0},
+    "purge-expired-vault-records": {"task": "vrm.tasks.purge_expired_vault_records", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {

@@ -1,0 +1,47 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from vrm.models import User
+
+
+class SignupForm(UserCreationForm):
+    """Django's sign-up form (username, email, password1, password2) with a required e-mail for resets."""
+
+    email = forms.EmailField(label="E-mail address", help_text="Used only to reset your password.")
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="6-digit code from your authenticator app",
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        error_messages={"invalid": "Enter the 6 digits shown in your app."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """Asks for the current password before a grave step (erasure, turning two-factor off)."""
+
+    password = forms.CharField(
+        label="Your current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password
+
+
+class DeleteAccountForm(PasswordConfirmForm):
+    confirm = forms.BooleanField(
+        label="I understand that my profile is destroyed at once and cannot be recovered, and every grant is revoked."
+    )
