@@ -284,3 +284,24 @@ def test_nothing_can_be_written_to_an_erased_vault():
             person, category="purchases", data={"item": "boots"}, written_by_grant=None,
             retain_until=NOW + timedelta(days=30), now=NOW,
         )
+
+
+def test_erasure_revokes_every_live_grant_and_its_tokens():
+    from audit.selectors import history_for_person
+    from tests.vrm.factories import make_grant
+    from vendors.models import AccessToken
+
+    person = PersonFactory()
+    grants = [make_grant(person, vendor_name="Outfitters"), make_grant(person, vendor_name="Grocer", status="paused")]
+    AccessToken.objects.create(
+        token="vendor-token", consent=grants[0], application=grants[0].client, user=person,
+        expires=NOW + timedelta(hours=1), scope="contact:read",
+    )
+
+    vault.erase_person(person, actor=person, now=NOW)
+
+    for grant in grants:
+        grant.refresh_from_db()
+        assert grant.status == "revoked" and grant.change_reason == "account erased"
+    assert not AccessToken.objects.filter(consent__person=person).exists()
+    assert [entry.event for entry in history_for_person(person)] == ["revoked", "revoked"]
