@@ -1,6 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def seed_attribute_catalogue(sender, apps=None, using="default", **kwargs):
+    """Keep the catalogue's rows present after every migrate and every flush (as Django does for
+    permissions): a flush, e.g. between transactional tests, would otherwise leave no catalogue."""
+    from vrm.catalogue import seed_catalogue
+
+    if apps is None:  # flush sends no migration state
+        from django.apps import apps
+    try:
+        model = apps.get_model("vrm", "AttributeDefinition")
+    except LookupError:  # migrated back to before the vault existed
+        return
+    seed_catalogue(model, using=using)
 
 
 class VrmConfig(AppConfig):
     name = "vrm"
     verbose_name = "Persons and vaults"
+
+    def ready(self):
+        post_migrate.connect(seed_attribute_catalogue, sender=self)

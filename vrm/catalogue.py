@@ -68,10 +68,10 @@ CATALOGUE = [
 ]
 
 
-def seed_catalogue(attribute_model):
+def seed_catalogue(attribute_model, using="default"):
     """Create or update the catalogue's attribute definitions (owner = none); safe to run again."""
     for position, (category, key, label, type_, choices, help_text) in enumerate(CATALOGUE):
-        attribute_model.objects.update_or_create(
+        attribute_model.objects.using(using).update_or_create(
             owner=None,
             key=key,
             defaults={
