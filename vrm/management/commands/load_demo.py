@@ -9,6 +9,7 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from vrm import vault
 from vrm.models import User
 
 DEMO_USERS = [
@@ -16,6 +17,20 @@ DEMO_USERS = [
     ("demo-vendor", User.Role.VENDOR, "developer@outfitters.demo.invalid"),
     ("demo-auditor", User.Role.AUDITOR, "auditor@demo.invalid"),
 ]
+
+
+# A few values for the demo person's (encrypted) profile, so the portal and the consent preview show something.
+DEMO_PROFILE = {
+    "identity": {"given_name": "Dana", "family_name": "Demo"},
+    "contact": {"email": "person@demo.invalid", "phone": "+44 20 7946 0958"},
+    "address": {"street": "1 Example Street", "postal_code": "EX1 1AA", "city": "London", "country": "GB"},
+    "preferences": {"language": "English", "contact_channel": "E-mail"},
+}
+
+
+def fill_demo_profile(person):
+    for category, values in DEMO_PROFILE.items():
+        vault.update_profile(person, category=category, values=values)
 
 
 class Command(BaseCommand):
@@ -33,6 +48,8 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             credentials[role] = {"username": username, "password": password}
+            if role == User.Role.PERSON:
+                fill_demo_profile(user)
         if options["json"]:
             self.stdout.write(json.dumps(credentials, indent=2))
             return
