@@ -27,3 +27,58 @@ class VerifyReceiptForm(forms.Form):
         elif not self.errors:
             raise forms.ValidationError("Paste a receipt or choose its file.")
         return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    """Filters shared by the auditor's pages and API: which vendor, and a time range."""
+
+    vendor = forms.ModelChoiceField(queryset=None, required=False, empty_label="All vendors")
+    since = forms.DateTimeField(required=False, label="From (UTC)", help_text="e.g. 2025-01-31 or 2025-01-31 08:00")
+    until = forms.DateTimeField(required=False, label="Until (UTC, exclusive)")
+
+    def __init__(self, *args, **kwargs):
+        from vendors.models import Vendor
+
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = Vendor.objects.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until <= since:
+            raise forms.ValidationError("'Until' must be after 'From'.")
+        return cleaned
+
+
+class GrantFilterForm(AuditFilterForm):
+    """Grants by vendor, status, purpose, and when they were created."""
+
+    status = forms.ChoiceField(required=False)
+    purpose = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        from consents.models import Grant
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any status"), *Grant.Status.choices]
+        self.fields["purpose"].choices = [("", "Any purpose"), *Grant.Purpose.choices]
+
+
+class EntryFilterForm(AuditFilterForm):
+    """Log entries by vendor, kind of event, outcome, grant, pseudonymous person and time."""
+
+    EVENTS = [
+        ("", "Any event"), ("read", "Vendor read"), ("write", "Vendor write"),
+        *[(e, f"Grant {e.replace('_', ' ')}") for e in (
+            "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",
+            "retention_ended", "deletion_requested", "deletion_confirmed", "deletion_overdue",
+        )],
+    ]
+
+    event = forms.ChoiceField(required=False, choices=EVENTS)
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), ("ok", "ok"), ("refused", "refused")])
+    grant = forms.UUIDField(required=False, label="Grant id")
+    person = forms.RegexField(
+        required=False, regex=r"^psn_[0-9a-f]{32}$", label="Person (pseudonym)",
+        error_messages={"invalid": "A pseudonym looks like psn_ followed by 32 hex digits."},
+    )

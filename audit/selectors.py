@@ -1,6 +1,8 @@
 """Reads of the audit log, receipts and checkpoints (for the person, the vendor API and the auditor)."""
 
 from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.duration import duration_iso_string
 
 from audit.models import AuditEntry, Checkpoint, Receipt, VerificationRun
 from audit.pseudonyms import pseudonym_for
@@ -58,3 +60,121 @@ def latest_verification():
 
 def checkpoints():
     return Checkpoint.objects.order_by("-size", "-signed_at")
+
+
+# ---------------------------------------------------------------- the auditor's view
+
+def entries_for_audit(filters):
+    """Log entries matching an EntryFilterForm's cleaned data, newest first."""
+    entries = AuditEntry.objects.all()
+    if filters.get("vendor"):
+        entries = entries.filter(client_pk__in=filters["vendor"].clients.values("pk"))
+    if filters.get("event"):
+        entries = entries.filter(event=filters["event"])
+    if filters.get("outcome"):
+        entries = entries.filter(outcome=filters["outcome"])
+    if filters.get("grant"):
+        entries = entries.filter(grant_id=filters["grant"])
+    if filters.get("person"):
+        entries = entries.filter(person=filters["person"])
+    if filters.get("since"):
+        entries = entries.filter(at__gte=filters["since"])
+    if filters.get("until"):
+        entries = entries.filter(at__lt=filters["until"])
+    return entries.order_by("-seq")
+
+
+def grants_for_audit(filters):
+    """Grants matching a GrantFilterForm's cleaned data (created in the time range), newest first."""
+    grants = Grant.objects.select_related("client__vendor")
+    if filters.get("vendor"):
+        grants = grants.filter(client__vendor=filters["vendor"])
+    if filters.get("status"):
+        grants = grants.filter(status=filters["status"])
+    if filters.get("purpose"):
+        grants = grants.filter(purpose=filters["purpose"])
+    if filters.get("since"):
+        grants = grants.filter(created_at__gte=filters["since"])
+    if filters.get("until"):
+        grants = grants.filter(created_at__lt=filters["until"])
+    return grants.order_by("-created_at", "-id")
+
+
+def overdue_deletions(now=None):
+    """Grants whose retention ended without the vendor confirming deletion, longest overdue first."""
+    now = now or timezone.now()
+    return (
+        Grant.objects.select_related("client__vendor")
+        .filter(retention_ends_at__lt=now, deletion_confirmed_at__isnull=True)
+        .order_by("retention_ends_at")
+    )
+
+
+def _clients_by_pk(client_pks):
+    from vendors.models import OAuthClient
+
+    rows = OAuthClient.objects.filter(pk__in=set(client_pks)).values_list("pk", "client_id", "name", "vendor__name")
+    return {pk: {"client_id": client_id, "client_name": name, "vendor": vendor} for pk, client_id, name, vendor in rows}
+
+
+ENTRY_COLUMNS = (
+    "seq", "at", "kind", "event", "outcome", "grant_id", "vendor", "client_id", "client_name", "person", "actor",
+    "fields", "request_id", "reason", "hash",
+)
+
+
+def describe_entries(entries):
+    """Entries as plain dicts for pages and exports, with vendor and client names (one extra query per batch)."""
+    entries = list(entries)
+    clients = _clients_by_pk(e.client_pk for e in entries)
+    unknown = {"client_id": "", "client_name": "(deleted client)", "vendor": "(deleted)"}
+    return [
+        {
+            "seq": e.seq, "at": e.at.isoformat(), "kind": e.kind, "event": e.event, "outcome": e.outcome,
+            "grant_id": str(e.grant_id), **clients.get(e.client_pk, unknown), "person": e.person, "actor": e.actor,
+            "fields": e.fields, "request_id": e.request_id, "reason": e.reason, "detail": e.detail, "hash": e.hash,
+            "prev_hash": e.prev_hash,
+        }
+        for e in entries
+    ]
+
+
+def iterate_described_entries(entries, chunk=2000):
+    """describe_entries over a large queryset, in keyset batches (for streaming exports)."""
+    last = None
+    while True:
+        batch = entries if last is None else entries.filter(seq__lt=last)
+        batch = list(batch[:chunk])
+        if not batch:
+            return
+        yield from describe_entries(batch)
+        last = batch[-1].seq
+
+
+GRANT_COLUMNS = (
+    "id", "person", "vendor", "client_id", "client_name", "status", "purpose", "scopes", "starts_at", "expires_at",
+    "retention", "ended_at", "retention_ends_at", "deletion_requested_at", "deletion_confirmed_at", "created_at",
+)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def describe_grant(grant):
+    """A grant as the auditor sees it: terms and dates, the person only by pseudonym."""
+    return {
+        "id": str(grant.pk), "person": pseudonym_for(grant.person_id),
+        "vendor": grant.client.vendor.name if grant.client.vendor else "", "client_id": grant.client.client_id,
+        "client_name": grant.client.name, "status": grant.status, "purpose": grant.purpose,
+        "purpose_text": grant.purpose_text, "scopes": sorted(grant.scopes), "starts_at": _iso(grant.starts_at),
+        "expires_at": _iso(grant.expires_at), "retention": duration_iso_string(grant.retention),
+        "max_reads_per_day": grant.max_reads_per_day, "ended_at": _iso(grant.ended_at),
+        "retention_ends_at": _iso(grant.retention_ends_at), "deletion_requested_at": _iso(grant.deletion_requested_at),
+        "deletion_confirmed_at": _iso(grant.deletion_confirmed_at), "created_at": _iso(grant.created_at),
+    }
+
+
+def iterate_described_grants(grants, chunk=2000):
+    for grant in grants.iterator(chunk_size=chunk):
+        yield describe_grant(grant)

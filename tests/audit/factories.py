@@ -1,8 +1,10 @@
 """Rows for audit tests: persons, vendors with a client, auditors, and grants made directly with the ORM."""
 
 from datetime import timedelta
+from functools import lru_cache
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from consents.models import Grant
@@ -12,20 +14,20 @@ from vrm.models import User
 PASSWORD = "correct horse battery 9"
 
 
+@lru_cache(maxsize=1)
+def hashed_password():
+    return make_password(PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"audit-person{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     role = User.Role.PERSON
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def saved(self, create, extracted, **kwargs):
-        if create:
-            self.save()
+    # Hashed once per session: Argon2 is slow on purpose, and every persona shares the password.
+    password = factory.LazyFunction(lambda: hashed_password())
 
 
 class AuditorFactory(UserFactory):

@@ -1,0 +1,175 @@
+"""The receipts API (vendors: their own grant's receipts; anyone: verify one) and the auditor's API.
+
+Auditor endpoints need a client-credentials token with the ``audit:read``
+scope of an auditor's client; lists are cursor-paginated, newest first.
+"""
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit import selectors
+from audit.checkpoints import checkpoint_record
+from audit.exports import log_export_lines
+from audit.forms import EntryFilterForm, GrantFilterForm
+from audit.permissions import AuditorToken, GrantToken
+from audit.receipts import ReceiptNotVerified, verify_receipt_document
+from audit.serializers import (
+    AuditGrantSerializer,
+    ChainStatusSerializer,
+    CheckpointSerializer,
+    EntrySerializer,
+    ReceiptDocumentSerializer,
+    VerifiedReceiptSerializer,
+    VerifyReceiptInputSerializer,
+)
+from vendors.api.authentication import BearerTokenAuthentication
+from vendors.api.exceptions import problem
+
+
+class ReceiptListView(APIView):
+    """The receipts of the grant this token was issued under, newest first."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [GrantToken]
+
+    @extend_schema(operation_id="list_receipts", responses={200: ReceiptDocumentSerializer(many=True)})
+    def get(self, request):
+        receipts = selectors.receipts_for_grant(request.auth.consent)
+        return Response([{"id": str(r.id), **r.document()} for r in receipts])
+
+
+class ReceiptView(APIView):
+    """One receipt of the token's grant (readable receipt and its JWS)."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [GrantToken]
+
+    @extend_schema(operation_id="get_receipt", responses={200: ReceiptDocumentSerializer})
+    def get(self, request, receipt_id):
+        receipt = selectors.receipt_of_grant(request.auth.consent_id, receipt_id)
+        if receipt is None:
+            raise exceptions.NotFound("No receipt with this id under your grant.")
+        return Response(receipt.document())
+
+
+class VerifyReceiptView(APIView):
+    """Check that this server signed a receipt; no token needed."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="verify_receipt", request=VerifyReceiptInputSerializer,
+        responses={200: VerifiedReceiptSerializer, 422: OpenApiResponse(description="Not a genuine receipt")},
+    )
+    def post(self, request):
+        serializer = VerifyReceiptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            payload, kid = verify_receipt_document(serializer.validated_data["receipt"])
+        except ReceiptNotVerified as error:
+            return problem(request, status_code=422, slug="receipt-not-verified", title="Receipt not verified",
+                           detail=str(error))
+        return Response({"valid": True, "kid": kid, "receipt": payload})
+
+
+class NewestFirst(CursorPagination):
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 1000
+
+
+class EntryCursor(NewestFirst):
+    ordering = "-seq"
+
+
+class GrantCursor(NewestFirst):
+    ordering = ("-created_at", "-id")
+
+
+class AuditAPIView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [AuditorToken]
+
+    def filters(self, form_class):
+        """The portal's filter form applied to the query string; bad filters are a 400 naming each field."""
+        form = form_class(self.request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError(
+                {field: [error["message"] for error in errors] for field, errors in form.errors.get_json_data().items()}
+            )
+        return form.cleaned_data
+
+
+class AuditEntriesView(AuditAPIView):
+    """Log entries across all persons and vendors (persons by pseudonym), with the portal's filters."""
+
+    @extend_schema(operation_id="audit_entries", responses={200: EntrySerializer(many=True)})
+    def get(self, request):
+        paginator = EntryCursor()
+        page = paginator.paginate_queryset(selectors.entries_for_audit(self.filters(EntryFilterForm)), request, self)
+        return paginator.get_paginated_response(selectors.describe_entries(page))
+
+
+class AuditGrantsView(AuditAPIView):
+    """Grants across all persons and vendors, filtered by vendor, status, purpose and creation time."""
+
+    @extend_schema(operation_id="audit_grants", responses={200: AuditGrantSerializer(many=True)})
+    def get(self, request):
+        paginator = GrantCursor()
+        page = paginator.paginate_queryset(selectors.grants_for_audit(self.filters(GrantFilterForm)), request, self)
+        return paginator.get_paginated_response([selectors.describe_grant(g) for g in page])
+
+
+class AuditOverdueView(AuditAPIView):
+    """Grants whose retention ended without a deletion confirmation."""
+
+    @extend_schema(operation_id="audit_overdue_deletions", responses={200: AuditGrantSerializer(many=True)})
+    def get(self, request):
+        paginator = GrantCursor()
+        paginator.ordering = ("retention_ends_at", "id")
+        page = paginator.paginate_queryset(selectors.overdue_deletions(), request, self)
+        return paginator.get_paginated_response([selectors.describe_grant(g) for g in page])
+
+
+class AuditCheckpointsView(AuditAPIView):
+    @extend_schema(operation_id="audit_checkpoints", responses={200: CheckpointSerializer(many=True)})
+    def get(self, request):
+        paginator = NewestFirst()
+        paginator.ordering = ("-size", "-signed_at")
+        page = paginator.paginate_queryset(selectors.checkpoints(), request, self)
+        return paginator.get_paginated_response([checkpoint_record(c) for c in page])
+
+
+class AuditStatusView(AuditAPIView):
+    """The last verification run ("verified up to entry N at time T") and the latest checkpoint."""
+
+    @extend_schema(operation_id="audit_status", responses={200: ChainStatusSerializer})
+    def get(self, request):
+        run = selectors.latest_verification()
+        checkpoint = selectors.checkpoints().first()
+        return Response({
+            "verified": run.ok if run else None,
+            "verified_size": run.verified_size if run else None,
+            "verified_head_at": run.verified_head_at if run else None,
+            "checked_at": run.finished_at if run else None,
+            "problem": (run.problem or None) if run else None,
+            "problem_seq": run.problem_seq if run else None,
+            "latest_checkpoint": checkpoint_record(checkpoint) if checkpoint else None,
+            "overdue_deletions": selectors.overdue_deletions().count(),
+        })
+
+
+class AuditLogExportView(AuditAPIView):
+    """The whole log with its checkpoints as JSON lines, for audit/standalone_verify.py."""
+
+    @extend_schema(operation_id="audit_log_export", responses={(200, "application/x-ndjson"): str})
+    def get(self, request):
+        response = StreamingHttpResponse(log_export_lines(), content_type="application/x-ndjson; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
+        return response

@@ -1,0 +1,121 @@
+"""The auditor's read-only portal under /audit/: grants, events, chain status, checkpoints, overdue deletions."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from audit import selectors, signing
+from audit.exports import csv_lines, jsonl_lines, log_export_lines
+from audit.forms import EntryFilterForm, GrantFilterForm
+
+PAGE_SIZE = 50
+
+
+def auditor_required(view):
+    """Signed-in auditors only: others are sent to log in (anonymous) or refused with 403."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_auditor:
+            raise PermissionDenied("Auditors only.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _export(kind, name, columns, records):
+    if kind == "csv":
+        response = StreamingHttpResponse(csv_lines(columns, records), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    else:
+        response = StreamingHttpResponse(jsonl_lines(records), content_type="application/x-ndjson; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.jsonl"'
+    return response
+
+
+def _query_without(request, *names):
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@require_GET
+@auditor_required
+def overview(request):
+    return render(request, "audit/overview.html", {
+        "run": selectors.latest_verification(),
+        "checkpoint": selectors.checkpoints().first(),
+        "overdue_count": selectors.overdue_deletions().count(),
+    })
+
+
+@require_GET
+@auditor_required
+def grants(request):
+    form = GrantFilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    filters = form.cleaned_data if request.GET and valid else {}
+    selection = selectors.grants_for_audit(filters) if valid else selectors.grants_for_audit({}).none()
+    export = request.GET.get("export")
+    if export in ("csv", "jsonl") and valid:
+        return _export(export, "grants", selectors.GRANT_COLUMNS, selectors.iterate_described_grants(selection))
+    page = Paginator(selection, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/grants.html", {
+        "form": form, "page": page, "grants": [selectors.describe_grant(g) for g in page.object_list],
+        "query": _query_without(request, "page", "export"),
+    }, status=200 if valid else 400)
+
+
+@require_GET
+@auditor_required
+def events(request):
+    form = EntryFilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    filters = form.cleaned_data if request.GET and valid else {}
+    selection = selectors.entries_for_audit(filters) if valid else selectors.entries_for_audit({}).none()
+    export = request.GET.get("export")
+    if export in ("csv", "jsonl") and valid:
+        return _export(export, "audit-events", selectors.ENTRY_COLUMNS, selectors.iterate_described_entries(selection))
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        selection = selection.filter(seq__lt=int(before))
+    batch = list(selection[: PAGE_SIZE + 1])
+    entries = selectors.describe_entries(batch[:PAGE_SIZE])
+    return render(request, "audit/events.html", {
+        "form": form, "entries": entries,
+        "older": entries[-1]["seq"] if len(batch) > PAGE_SIZE else None,
+        "query": _query_without(request, "before", "export"),
+    }, status=200 if valid else 400)
+
+
+@require_GET
+@auditor_required
+def checkpoints(request):
+    page = Paginator(selectors.checkpoints(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/checkpoints.html", {"page": page, "public_jwk": signing.public_jwk()})
+
+
+@require_GET
+@auditor_required
+def overdue(request):
+    now = timezone.now()
+    grants = [(selectors.describe_grant(g), now - g.retention_ends_at) for g in selectors.overdue_deletions(now)[:500]]
+    return render(request, "audit/overdue.html", {"grants": grants})
+
+
+@require_GET
+@auditor_required
+def full_log(request):
+    """The whole log with checkpoints, for audit/standalone_verify.py."""
+    response = StreamingHttpResponse(log_export_lines(), content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
+    return response
