@@ -126,6 +126,12 @@ class VaultOAuth2Validator(OAuth2Validator):
         request.consent = grant
         return True
 
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
+        # Clients commonly repeat their original request's scope on refresh; that is fine as long as
+        # it is within what they asked the person for. save_bearer_token cuts it to what was granted.
+        grant = getattr(request, "consent", None)
+        return grant is not None and set(request_scopes) <= set(grant.requested_scopes)
+
     def save_bearer_token(self, token, request, *args, **kwargs):
         grant = getattr(request, "consent", None)
         if grant is not None:

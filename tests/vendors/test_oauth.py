@@ -251,3 +251,23 @@ def test_deploy_checks_find_nothing_to_fix_in_the_oauth_configuration(capsys):
     call_command("check", "--deploy", "--tag", "security", "--fail-level", "CRITICAL")
 
     assert "oauth2_provider" not in capsys.readouterr().err
+
+
+def test_refresh_never_widens_the_scope_beyond_the_grant(client, registered, person):
+    oauth_client, secret = registered
+    client.force_login(person)
+    screen, verifier = consent_screen(client, oauth_client, scope="contact:read address:read")
+    code = query_of(answer(client, screen, granted=["contact:read"]))["code"]
+    tokens = exchange(client, oauth_client, secret, code, verifier).json()
+
+    repeated = client.post(
+        "/o/token/", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "scope": "contact:read address:read"},
+        HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret),
+    ).json()
+    wider = client.post(
+        "/o/token/", {"grant_type": "refresh_token", "refresh_token": repeated["refresh_token"], "scope": "identity:read"},
+        HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret),
+    ).json()
+
+    assert repeated["scope"] == "contact:read"
+    assert wider["error"] == "invalid_scope"
