@@ -1,5 +1,6 @@
 """Rows for audit tests: persons, vendors with a client, auditors, and grants made directly with the ORM."""
 
+import secrets
 from datetime import timedelta
 from functools import lru_cache
 
@@ -8,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from consents.models import Grant
-from vendors.models import OAuthClient, Vendor
+from vendors.models import AccessToken, OAuthClient, Vendor
 from vrm.models import User
 
 PASSWORD = "correct horse battery 9"
@@ -74,3 +75,16 @@ class GrantFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda grant: grant.starts_at + timedelta(days=90))
     retention = timedelta(days=30)
+
+
+def issue_grant_token(grant, scope=None):
+    """A raw access token under the grant, stored as the authorization server stores it (checksum only)."""
+    raw = secrets.token_urlsafe(30)
+    token = AccessToken(
+        user=grant.person, application=grant.client, scope=" ".join(scope if scope is not None else grant.scopes),
+        expires=min(timezone.now() + timedelta(hours=1), grant.expires_at), consent=grant,
+    )
+    token._raw_token = raw
+    token.token = ""
+    token.save()
+    return raw
