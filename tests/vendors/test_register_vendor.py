@@ -35,3 +35,17 @@ def test_a_bad_redirect_uri_is_an_error_and_registers_nothing():
 def test_a_bad_duration_is_an_error():
     with pytest.raises(CommandError, match="--duration"):
         call_command("register_vendor", "--name", "O", "--redirect-uri", "https://o.example/cb", "--duration", "soon")
+
+
+def test_load_demo_registers_the_demo_vendor_client_through_the_registration_service():
+    out = StringIO()
+    call_command("load_demo", "--json", stdout=out)
+    first = json.loads(out.getvalue())["oauth_client"]
+    out = StringIO()
+    call_command("load_demo", "--json", stdout=out)
+    second = json.loads(out.getvalue())["oauth_client"]
+
+    client = OAuthClient.objects.get(client_id=first["client_id"])
+    assert second["client_id"] == first["client_id"] and second["client_secret"] != first["client_secret"]
+    assert client.vendor.verified and client.redirect_uris == first["redirect_uri"] == "http://127.0.0.1:8765/callback"
+    assert client.vendor.members.get().username == "demo-vendor"
