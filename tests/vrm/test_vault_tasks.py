@@ -1,0 +1,18 @@
+import pytest
+
+from tests.processes import wait_until
+from tests.vrm.factories import PersonFactory
+from vrm import vault
+from vrm.models import ProfileValue, Vault
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_worker_purges_the_erased_vaults_rows_after_the_erasure_commits(worker):
+    person = PersonFactory()
+    vault.update_profile(person, category="identity", values={"given_name": "Ada"})
+
+    vault.erase_person(person, actor=person)
+
+    wait_until(lambda: Vault.objects.filter(person=person, purged_at__isnull=False).exists(), message="purge")
+    assert not ProfileValue.objects.filter(vault__person=person).exists()
