@@ -161,3 +161,11 @@ def test_the_api_docs_page_is_served_without_third_party_scripts(client):
     response = client.get("/api/docs/")
 
     assert response.status_code == 200 and "cdn.jsdelivr" not in response.content.decode()
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+    assert "/api/v1/records" in (tmp_path / "schema.yaml").read_text()
