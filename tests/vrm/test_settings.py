@@ -14,6 +14,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 60 + "production-like-secret-key-for-tests",
     "VRM_MASTER_KEYS": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     "VRM_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "VRM_PSEUDONYM_KEY": "pseudonym-key-for-tests-0123456789abcdef",
     "ALLOWED_HOSTS": "vrm.example.org",
 }
 
@@ -25,7 +26,9 @@ def run_python(code_or_args, env_overrides, drop=()):
     return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "VRM_MASTER_KEYS", "VRM_SIGNING_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "VRM_MASTER_KEYS", "VRM_SIGNING_KEY", "VRM_PSEUDONYM_KEY", "ALLOWED_HOSTS"]
+)
 def test_it_refuses_to_start_in_production_without_each_secret(missing, tmp_path):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
 
@@ -60,7 +63,7 @@ def test_local_use_generates_private_development_keys_once_with_a_warning(tmp_pa
     assert "generated a development value" in first.stderr
     assert "generated a development value" not in second.stderr
     assert first.stdout == second.stdout
-    for name in ("secret_key", "master_keys", "signing_key"):
+    for name in ("secret_key", "master_keys", "signing_key", "pseudonym_key"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
 
 
