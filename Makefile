@@ -36,3 +36,20 @@ test: install browser
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Benchmarks (bench/, README "Performance"): each starts what it needs on PostgreSQL 127.0.0.1:5432
+# (its own database vrm_bench, re-created each run; BENCH_DATABASE_URL to change), prints a table, asserts nothing timed.
+.PHONY: bench bench-read bench-profile bench-grants bench-rotation bench-audit bench-purge
+bench-read: install
+	$(PY) -m bench.read_path
+bench-profile: install
+	$(PY) -m bench.profile_read_path
+bench-grants: install
+	$(PY) -m bench.grant_decision
+bench-rotation: install
+	$(PY) -m bench.key_rotation
+bench-audit: install
+	$(PY) -m bench.audit_log
+bench-purge: install
+	$(PY) -m bench.retention_purge
+bench: bench-read bench-grants bench-rotation bench-audit bench-purge

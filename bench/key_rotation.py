@@ -1,0 +1,83 @@
+"""Master-key rotation: re-wrap 100,000 vaults' data keys under a new master key.
+
+    .venv/bin/python -m bench.key_rotation            (or: make bench-rotation)
+
+Bulk-seeds the vaults (each with a real data key wrapped by the current master
+key, through vrm.crypto), puts a second master key first, and runs what an
+operator runs: the ``rotate_master_key`` command (its default batch size), which
+drives vrm.vault.rewrap_next_batch. Then checks a sample of data keys opens with
+the new key alone. Prints vaults per second; asserts nothing about time.
+"""
+
+import argparse
+import io
+import json
+import time
+
+from bench import harness
+
+
+def seed_vaults(count):
+    from vrm import crypto
+    from vrm.models import Vault
+
+    from bench.seed import BATCH, bulk_people
+
+    people = bulk_people(count, "vault-owner")
+    for start in range(0, count, BATCH):
+        vaults = []
+        for person_id in people[start : start + BATCH]:
+            _, wrapped = crypto.new_data_key(person_id)
+            vaults.append(Vault(person_id=person_id, wrapped_key=wrapped.ciphertext, key_id=wrapped.key_id))
+        Vault.objects.bulk_create(vaults)
+    return people
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Master-key rotation of many vaults.")
+    parser.add_argument("--vaults", type=int, default=100_000, help="vaults to seed (default 100000)")
+    args = parser.parse_args(argv)
+
+    harness.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from vrm import crypto
+    from vrm.models import Vault
+
+    machine = harness.machine()
+    started = time.perf_counter()
+    people = seed_vaults(args.vaults)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    seeded = time.perf_counter() - started
+    first_key, second_key = settings.VRM_MASTER_KEYS[0], harness.new_master_key()
+    rows = []
+
+    with override_settings(VRM_MASTER_KEYS=[second_key, first_key]):
+        output, progress = io.StringIO(), io.StringIO()
+        started = time.perf_counter()
+        call_command("rotate_master_key", "--json", stdout=output, stderr=progress)
+        elapsed = time.perf_counter() - started
+        summary = json.loads(output.getvalue())
+        rows.append(["`manage.py rotate_master_key` (batch 100)", f"{summary['rewrapped']:,}", f"{elapsed:.1f}",
+                     harness.per_second(summary["rewrapped"], elapsed), summary["remaining"]])
+
+    with override_settings(VRM_MASTER_KEYS=[second_key]):  # every data key opens with the newest key alone
+        sample = Vault.objects.filter(person_id__in=people[:: max(1, len(people) // 100)])
+        for item in sample:
+            crypto.unwrap(crypto.WrappedKey(bytes(item.wrapped_key), item.key_id), item.person_id)
+
+    print(f"\nMachine: {machine}")
+    print(f"Seeded {args.vaults:,} vaults (bulk insert) in {seeded:.1f} s.")
+    harness.print_table(
+        f"Master-key rotation of {args.vaults:,} vaults",
+        ["run", "vaults re-wrapped", "seconds", "vaults/s", "left over"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
