@@ -18,7 +18,9 @@ ROW_COLUMNS = (
 
 def format_time(value):
     """Timestamps in the chain: UTC, microseconds, a trailing Z."""
-    return value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.utcoffset():
+        value = value.astimezone(dt_timezone.utc)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def entry_body(*, version, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id,
