@@ -14,6 +14,7 @@ import platform
 import secrets
 import sys
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,6 +89,7 @@ def setup(*, fresh_database=True):
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     os.environ.update(bench_environment())
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     if fresh_database:
         recreate_database(os.environ["DATABASE_URL"])
     import django
