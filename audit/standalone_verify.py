@@ -290,6 +290,12 @@ class ChainVerifier:
         )
 
 
+def _require(record, number, **types):
+    for name, kind in types.items():
+        if not isinstance(record.get(name), kind) or isinstance(record.get(name), bool):
+            raise InputError(f"line {number}: {name!r} is missing or not a {kind.__name__}")
+
+
 def verify_export(lines, public_keys):
     """Verify an exported log given as an iterable of JSON lines; returns a ChainResult."""
     checkpoints = []
@@ -310,14 +316,13 @@ def verify_export(lines, public_keys):
         elif kind == "checkpoint":
             if verifier is not None:
                 raise InputError(f"line {number}: checkpoints must come before the entries")
+            _require(record, number, size=int, head=str, at=str, kid=str, signature=str)
             checkpoints.append(record)
         elif kind == "entry":
             if verifier is None:
                 verifier = ChainVerifier(public_keys, checkpoints)
-            try:
-                verifier.add(record["seq"], record["hash"], record["entry"])
-            except KeyError as error:
-                raise InputError(f"line {number}: an entry lacks {error}") from None
+            _require(record, number, seq=int, hash=str, entry=dict)
+            verifier.add(record["seq"], record["hash"], record["entry"])
         else:
             raise InputError(f"line {number}: unknown record type {kind!r}")
     if not header_seen:
@@ -347,7 +352,7 @@ def extract_jws(document):
         if not isinstance(data, dict) or not isinstance(data.get("jws"), str):
             raise InputError('a receipt file has a "jws" member holding the signed receipt')
         text, readable = data["jws"].strip(), data.get("receipt")
-    if text.count(".") != 2:
+    if text.count(".") != 2 or not text.isascii():
         raise InputError("a signed receipt is a compact JWS: three base64url parts separated by dots")
     return text, readable
 
@@ -364,7 +369,7 @@ def verify_receipt(document, public_keys):
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
         raise ReceiptInvalid("the receipt is not signed with EdDSA")
     kid = header.get("kid")
-    if kid not in public_keys:
+    if not isinstance(kid, str) or kid not in public_keys:
         raise ReceiptInvalid(f"the receipt is signed by an unknown key (kid {kid})")
     message = f"{header_b64}.{payload_b64}".encode("ascii")
     if not signature_is_valid(public_keys, kid, signature_b64, message):

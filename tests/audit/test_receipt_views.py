@@ -62,6 +62,8 @@ def test_the_verify_page_confirms_a_genuine_receipt_pasted_or_uploaded(client, r
         ("", "Paste a receipt or choose its file."),
         ("hello", "three base64url parts"),
         ("eyJhbGciOiJFZERTQSJ9.e30.AAAA", "unknown key"),
+        ("eyJhbGciOiAiRWREU0EiLCAia2lkIjogWzFdfQ.e30.AAAA", "unknown key"),
+        ("é.e30.AAAA", "three base64url parts"),
     ],
 )
 def test_the_verify_page_explains_what_is_wrong(client, text, message):

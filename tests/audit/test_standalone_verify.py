@@ -120,3 +120,17 @@ def test_garbage_input_is_a_clear_error(public_key, tmp_path):
     result = standalone("receipt", str(path), "--public-key", public_key)
 
     assert result.returncode == 2 and "compact JWS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"type":"entry","seq":"1","hash":"x","entry":{}}', '{"type":"checkpoint","size":1}', "[1, 2]", "{nope"],
+    ids=["a seq that is not a number", "a checkpoint without a signature", "not an object", "not JSON"],
+)
+def test_a_malformed_export_is_a_clear_error_not_a_crash(exported_log, public_key, line):
+    lines = exported_log.read_text().splitlines()
+    exported_log.write_text("\n".join([lines[0], line, *lines[1:]]) + "\n")
+
+    result = standalone("log", str(exported_log), "--public-key", public_key)
+
+    assert result.returncode == 2 and result.stderr.startswith("error: line 2")
