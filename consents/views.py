@@ -3,7 +3,6 @@
 from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import OAuthToolkitError
@@ -53,7 +52,7 @@ def scope_preview(person, scopes, current_scopes=()):
     return rows
 
 
-def changes_from(current, requested_scopes, terms, now):
+def changes_from(current, requested_scopes, terms):
     """What a new request changes compared with the live grant, as sentences for the person."""
     if current is None:
         return []
@@ -158,7 +157,6 @@ class ConsentView(AuthorizationView):
         return context
 
     def consent_context(self, application, requested_scopes, terms):
-        now = timezone.now()
         current = live_grant(self.request.user, application)
         return {
             "application": application,
@@ -169,7 +167,7 @@ class ConsentView(AuthorizationView):
             "retention_text": describe_duration(terms.retention),
             "preview": scope_preview(self.request.user, requested_scopes, current.scopes if current else ()),
             "current_grant": current,
-            "changes": changes_from(current, requested_scopes, terms, now),
+            "changes": changes_from(current, requested_scopes, terms),
         }
 
     def form_invalid(self, form):
