@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -22,3 +23,6 @@ class VrmConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(seed_attribute_catalogue, sender=self)
+        from vrm.startup import check_master_keys
+
+        checks.register(check_master_keys)

@@ -2,10 +2,19 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vrm.settings")
 
 app = Celery("vrm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.import_modules.connect
+def refuse_to_start_without_the_master_keys(sender=None, **kwargs):
+    """Worker and beat send this before they consume or schedule anything (after Django's set-up);
+    Celery re-raises an exception from it, so a missing master key stops the process."""
+    from vrm.startup import require_master_keys
+
+    require_master_keys()

@@ -350,6 +350,14 @@ def purge_erased_vaults(now=None, batch_size=PURGE_BATCH_SIZE) -> int:
         finished += len(vaults)
 
 
+def master_key_ids_in_use() -> set[str]:
+    """Ids of the master keys that wrap stored data keys: one query over the (key_id, id) index.
+
+    Erased vaults keep no key and an empty key id, so they need no master key.
+    """
+    return set(Vault.objects.exclude(key_id="").order_by().values_list("key_id", flat=True).distinct())
+
+
 def vaults_to_rewrap():
     """Vaults whose data key is still wrapped by an older master key."""
     return Vault.objects.filter(wrapped_key__isnull=False).exclude(key_id=crypto.newest_key_id())
