@@ -49,6 +49,11 @@ TYPES = {
 }
 MAX_TEXT_LENGTH = 500
 MAX_CHOICES = 30
+# Characters refused in free text: C0/C1 controls (tab and line breaks are fine in a value) and the
+# bidirectional embeddings, overrides and isolates that make text display other than it reads.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+CONTROL_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+CONTROL_IN_NAME = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 
 # The catalogue: (category, key, label, type, choices, help text). Seeded into AttributeDefinition by
 # a data migration; `seed_catalogue` is idempotent so a later migration can add attributes.
@@ -100,7 +105,7 @@ def clean_value(type_, value, choices=()):
     if len(value) > MAX_TEXT_LENGTH:
         raise ValidationError(f"Use at most {MAX_TEXT_LENGTH} characters.")
     if type_ == TEXT:
-        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", value):
+        if CONTROL_IN_TEXT.search(value):
             raise ValidationError("Remove the control characters.")
         return value
     if type_ == EMAIL:

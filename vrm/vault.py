@@ -210,6 +210,8 @@ def add_custom_attribute(person, *, category, label, type, choices=()) -> Attrib
     label = (label or "").strip()
     if not label or len(label) > 100:
         raise InvalidAttribute("Give the attribute a name of 1 to 100 characters.")
+    if catalogue.CONTROL_IN_NAME.search(label):
+        raise InvalidAttribute("Remove the control characters from the name.")
     if type not in catalogue.TYPES:
         raise InvalidAttribute("Choose one of the attribute types.")
     choices = [choice.strip() for choice in choices if choice.strip()]
@@ -218,6 +220,8 @@ def add_custom_attribute(person, *, category, label, type, choices=()) -> Attrib
         raise InvalidAttribute(f"A choice needs between 2 and {catalogue.MAX_CHOICES} options.")
     if any(len(choice) > 100 for choice in choices):
         raise InvalidAttribute("Keep each option under 100 characters.")
+    if any(catalogue.CONTROL_IN_NAME.search(choice) for choice in choices):
+        raise InvalidAttribute("Remove the control characters from the options.")
     if type != catalogue.CHOICE:
         choices = []
     owned = AttributeDefinition.objects.select_for_update().filter(owner=person)

@@ -7,7 +7,12 @@ from vrm.models import User
 class SignupForm(UserCreationForm):
     """Django's sign-up form (username, email, password1, password2) with a required e-mail for resets."""
 
-    email = forms.EmailField(label="E-mail address", help_text="Used only to reset your password.")
+    # The column's length: a longer (still valid) address would otherwise fail in the database, not the form.
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=User._meta.get_field("email").max_length,
+        help_text="Used only to reset your password.",
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
