@@ -95,18 +95,22 @@ def country_choices():
 
 
 def clean_value(type_, value, choices=()):
-    """Validate a submitted value for an attribute type; return its normal form (a string).
+    """Validate a submitted value for an attribute type; return its normal form (a string, "" for blank).
 
     Raises django's ValidationError with a message fit for a form field.
     """
-    value = (value or "").strip() if isinstance(value, str) else value
     if not isinstance(value, str):
         raise ValidationError("Enter text.")
+    # Before stripping: str.strip() also removes some controls (\x1c-\x1f, \x85), which would turn
+    # a value made of them into a blank that clears the attribute instead of a refusal.
+    if CONTROL_IN_TEXT.search(value):
+        raise ValidationError("Remove the control characters.")
+    value = value.strip()
     if len(value) > MAX_TEXT_LENGTH:
         raise ValidationError(f"Use at most {MAX_TEXT_LENGTH} characters.")
+    if value == "":
+        return value
     if type_ == TEXT:
-        if CONTROL_IN_TEXT.search(value):
-            raise ValidationError("Remove the control characters.")
         return value
     if type_ == EMAIL:
         validate_email(value)

@@ -175,11 +175,12 @@ def update_profile(person, *, category, values: dict[str, str]) -> dict[str, str
         if attribute is None:
             errors[key_name] = "There is no such attribute in this category."
             continue
-        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        if raw is None:
             cleaned[key_name] = None
             continue
         try:
-            cleaned[key_name] = catalogue.clean_value(attribute.type, raw, attribute.choices)
+            # A blank value clears the attribute.
+            cleaned[key_name] = catalogue.clean_value(attribute.type, raw, attribute.choices) or None
         except ValidationError as error:
             errors[key_name] = " ".join(error.messages)
     if errors:

@@ -18,10 +18,11 @@ NUL = "Ada\x00Lovelace"
 ESCAPE = "Ada\x1b[31mLovelace"
 RTL_OVERRIDE = "Ada\u202etxt.exe"
 C1 = "Ada\x85Lovelace"
+SEPARATORS = "\x1c\x1f"  # str.strip() removes these: they must be refused, not taken as a blank that clears
 SCRIPT = '<script>document.title="pwned"</script>'
 INJECTED = '"><img src=x onerror=alert(1)><svg onload=alert(2)>'
 HOSTILE = {"long": LONG, "nul": NUL, "escape": ESCAPE, "rtl-override": RTL_OVERRIDE, "c1": C1,
-           "script": SCRIPT, "injected": INJECTED}
+           "separators": SEPARATORS, "script": SCRIPT, "injected": INJECTED}
 
 
 def assert_shown_escaped(response, value):
@@ -127,7 +128,7 @@ TYPED_FIELDS = [
 KNOWN_GOOD = {"given_name": "Grace", "email": "grace@example.org", "phone": "+442079460958",
               "birth_date": "1906-12-09", "country": "US", "language": "English"}
 # Values refused for every type (text accepts markup, which is stored sealed: tested below).
-REFUSED_EVERYWHERE = ["long", "nul", "escape", "rtl-override", "c1"]
+REFUSED_EVERYWHERE = ["long", "nul", "escape", "rtl-override", "c1", "separators"]
 TYPE_SPECIFIC = [
     ("birth_date", "0001-01-01"), ("birth_date", "9999-12-31"), ("birth_date", "1899-12-31"),
     ("birth_date", "2101-01-01"), ("birth_date", "2023-02-29"), ("birth_date", "-2000-01-01"),

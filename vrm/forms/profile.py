@@ -9,13 +9,11 @@ class AttributeField(forms.CharField):
 
     def __init__(self, attribute, **kwargs):
         self.attribute = attribute
-        super().__init__(required=False, max_length=catalogue.MAX_TEXT_LENGTH, **kwargs)
+        # Not stripped here: catalogue.clean_value looks for control characters before it strips.
+        super().__init__(required=False, max_length=catalogue.MAX_TEXT_LENGTH, strip=False, **kwargs)
 
     def clean(self, value):
-        value = super().clean(value)
-        if value == "":
-            return ""
-        return catalogue.clean_value(self.attribute.type, value, self.attribute.choices)
+        return catalogue.clean_value(self.attribute.type, super().clean(value), self.attribute.choices)
 
 
 WIDGETS = {
