@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 
 from vrm.models import User
 
@@ -17,6 +18,20 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with its username length enforced as a validation error.
+
+    Django only sets the input's maxlength attribute, so an overlong username reached
+    authenticate() and then django-axes, whose failed-login record (255 characters) made
+    PostgreSQL refuse the insert: a 500 instead of "wrong username or password".
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class CodeForm(forms.Form):

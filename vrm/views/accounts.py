@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from vrm import accounts
-from vrm.forms.accounts import CodeForm, DeleteAccountForm, PasswordConfirmForm, SignupForm
+from vrm.forms.accounts import CodeForm, DeleteAccountForm, LoginForm, PasswordConfirmForm, SignupForm
 
 PENDING_USER, PENDING_BACKEND, PENDING_SINCE, PENDING_NEXT = (
     "vrm_2fa_user", "vrm_2fa_backend", "vrm_2fa_since", "vrm_2fa_next",
@@ -56,6 +56,7 @@ class PortalLoginView(LoginView):
     """Password first; a person with two-factor login on then gives a code before the session is theirs."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
