@@ -38,3 +38,7 @@ class ScopeNotGranted(GrantError):
 
 class RateLimited(GrantError):
     default_message = "The grant's daily read limit is reached."
+
+
+class DeletionNotDue(GrantError):
+    default_message = "The grant is still live, so there is nothing to confirm deleted yet."

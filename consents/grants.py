@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit import log as audit_log
 from consents.exceptions import (
+    DeletionNotDue,
     GrantExpired,
     GrantNotActive,
     GrantPaused,
@@ -22,6 +23,7 @@ from consents.exceptions import (
 )
 from consents.models import Grant
 from consents.terms import format_duration, validate_terms
+from vendors import webhooks
 from vendors.models import AccessToken, RefreshToken
 
 
@@ -89,6 +91,7 @@ def create_grant(
         if grant is None:
             grant = Grant.objects.create(person=person, client=client, starts_at=now, **values)
             audit_log.record_grant_event(grant, "created", actor=person, detail=grant_terms(grant), now=now)
+            webhooks.notify(grant, "grant.created", now=now)
             return grant
         before = grant_terms(grant)
         for field, value in values.items():
@@ -105,6 +108,7 @@ def create_grant(
             detail={"before": before, "after": grant_terms(grant)},
             now=now,
         )
+        webhooks.notify(grant, "grant.changed", now=now)
         return grant
 
 
@@ -122,8 +126,9 @@ def revoke_grant(grant, *, actor, reason="", now=None):
         grant.changed_by = actor
         grant.change_reason = reason
         grant.save()
-        _end_tokens(grant, now)
+        end_tokens([grant.pk], now)
         audit_log.record_grant_event(grant, "revoked", actor=actor, reason=reason, now=now)
+        webhooks.notify(grant, "grant.revoked", now=now)
         return grant
 
 
@@ -137,9 +142,157 @@ def revoke_all_grants_of_person(person, *, actor, reason="", now=None):
     return len(grants)
 
 
-def _end_tokens(grant, now):
-    RefreshToken.objects.filter(consent=grant, revoked__isnull=True).update(revoked=now, access_token=None)
-    AccessToken.objects.filter(consent=grant).delete()
+def end_tokens(grant_ids, now):
+    """Delete the access tokens and revoke the refresh tokens of these grants (in the caller's transaction)."""
+    RefreshToken.objects.filter(consent_id__in=grant_ids, revoked__isnull=True).update(revoked=now, access_token=None)
+    AccessToken.objects.filter(consent_id__in=grant_ids).delete()
+
+
+def _locked_live_grant(grant):
+    """The grant re-read under a row lock; raises the GrantError saying why it can no longer change."""
+    grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    if grant.status == Grant.Status.REVOKED:
+        raise GrantRevoked("This grant was revoked; it cannot be changed any more.")
+    if grant.status == Grant.Status.EXPIRED:
+        raise GrantExpired("This grant has expired; it cannot be changed any more.")
+    return grant
+
+
+def pause_grant(grant, *, actor, until=None, reason="", now=None):
+    """Pause a live grant: the vendor is refused like after revocation, but the person can resume it.
+
+    `until` (optional) resumes it automatically (the resume sweep). Raises InvalidTerms for a resume date
+    that is not in the future or not before the grant ends, GrantNotActive for an ended grant.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = _locked_live_grant(grant)
+        if until is not None and not now < until < grant.expires_at:
+            raise InvalidTerms("The resume date must be in the future and before the grant ends.")
+        if grant.status == Grant.Status.PAUSED and grant.paused_until == until:
+            return grant
+        grant.status = Grant.Status.PAUSED
+        grant.paused_until = until
+        grant.changed_by = actor
+        grant.change_reason = reason
+        grant.save()
+        audit_log.record_grant_event(grant, "paused", actor=actor, reason=reason, now=now)
+        webhooks.notify(grant, "grant.paused", now=now)
+        return grant
+
+
+def resume_grant(grant, *, actor=None, reason="", now=None):
+    """Make a paused grant active again (actor None: the resume sweep). Idempotent for an active grant."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = _locked_live_grant(grant)
+        if grant.status != Grant.Status.PAUSED:
+            return grant
+        grant.status = Grant.Status.ACTIVE
+        grant.paused_until = None
+        grant.changed_by = actor
+        grant.change_reason = reason
+        grant.save()
+        audit_log.record_grant_event(grant, "resumed", actor=actor, reason=reason, now=now)
+        webhooks.notify(grant, "grant.resumed", now=now)
+        return grant
+
+
+def narrow_grant(grant, *, actor, scopes, reason="", now=None):
+    """Take scopes away from a live grant; the next request with any token sees only what is left.
+
+    Raises InvalidTerms unless `scopes` is a non-empty strict subset of the granted scopes.
+    """
+    now = now or timezone.now()
+    wanted = sorted(set(scopes))
+    with transaction.atomic():
+        grant = _locked_live_grant(grant)
+        if not wanted:
+            raise InvalidTerms("Keep at least one scope, or revoke the grant.")
+        if not set(wanted) < set(grant.scopes):
+            raise InvalidTerms("Narrowing can only take scopes away from those granted.")
+        before = sorted(grant.scopes)
+        grant.scopes = wanted
+        grant.changed_by = actor
+        grant.change_reason = reason
+        grant.save()
+        audit_log.record_grant_event(
+            grant, "narrowed", actor=actor, reason=reason, detail={"removed_scopes": sorted(set(before) - set(wanted))},
+            now=now,
+        )
+        webhooks.notify(grant, "grant.changed", now=now)
+        return grant
+
+
+def shorten_grant(grant, *, actor, expires_at, reason="", now=None):
+    """Move a live grant's end earlier (never later); its tokens are cut back to the new end.
+
+    Raises InvalidTerms unless now < expires_at < the current end.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = _locked_live_grant(grant)
+        if not now < expires_at < grant.expires_at:
+            raise InvalidTerms("The new end must be in the future and earlier than the current one.")
+        before = grant.expires_at
+        grant.expires_at = expires_at
+        if grant.paused_until and grant.paused_until >= expires_at:
+            grant.paused_until = None
+        grant.changed_by = actor
+        grant.change_reason = reason
+        grant.save()
+        AccessToken.objects.filter(consent=grant, expires__gt=expires_at).update(expires=expires_at)
+        audit_log.record_grant_event(
+            grant, "changed", actor=actor, reason=reason,
+            detail={"before": {"expires_at": before.isoformat()}, "after": {"expires_at": expires_at.isoformat()}},
+            now=now,
+        )
+        webhooks.notify(grant, "grant.changed", now=now)
+        return grant
+
+
+def leave_vendor(person, vendor, *, actor, reason="", now=None):
+    """Revoke every live grant of `person` to `vendor`'s clients and ask the vendor to erase what it holds.
+
+    Retention of all the person's grants with that vendor ends now; each unconfirmed one gets a
+    deletion request (audited, webhook grant.retention_ended with erasure_requested), tracked until the
+    vendor confirms. Returns the number of grants concerned; running it again requests nothing twice.
+    """
+    now = now or timezone.now()
+    reason = reason or "the person left this vendor"
+    with transaction.atomic():
+        for grant in Grant.objects.filter(person=person, client__vendor=vendor, status__in=Grant.LIVE_STATUSES):
+            revoke_grant(grant, actor=actor, reason=reason, now=now)
+        grants = list(
+            Grant.objects.select_for_update()
+            .filter(person=person, client__vendor=vendor, deletion_requested_at__isnull=True)
+            .order_by("pk")
+        )
+        for grant in grants:
+            grant.retention_ends_at = min(grant.retention_ends_at or now, now)
+            grant.deletion_requested_at = now
+            grant.save(update_fields=["retention_ends_at", "deletion_requested_at", "updated_at"])
+            audit_log.record_grant_event(grant, "deletion_requested", actor=actor, reason=reason, now=now)
+        webhooks.notify(grants, "grant.retention_ended", now=now, extra={"erasure_requested": True})
+    return len(grants)
+
+
+def confirm_deletion(grant, *, now=None):
+    """The vendor confirms it deleted what it read under `grant`. Idempotent; returns the grant.
+
+    Raises GrantError (409 on the API) while the grant is live: only ended grants can be deleted.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().get(pk=grant.pk)
+        if grant.status in Grant.LIVE_STATUSES:
+            raise DeletionNotDue("The grant is still live; delete the data after it ends.")
+        if grant.deletion_confirmed_at is not None:
+            return grant
+        grant.deletion_confirmed_at = now
+        grant.save(update_fields=["deletion_confirmed_at", "updated_at"])
+        audit_log.record_grant_event(grant, "deletion_confirmed", actor=None, reason="confirmed by the vendor", now=now)
+        return grant
 
 
 def check_access(grant, *, scopes, any_scope=False, within=None, now=None):

@@ -54,6 +54,8 @@ class Grant(models.Model):
     retention_ends_at = models.DateTimeField(null=True, blank=True)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
     deletion_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a deletion request went unconfirmed past its grace period (shown to the person and auditors).
+    deletion_overdue_at = models.DateTimeField(null=True, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -79,6 +81,7 @@ class Grant(models.Model):
             models.Index(fields=["status", "paused_until"], name="grant_resume_sweep"),
             models.Index(fields=["retention_ends_at", "deletion_confirmed_at"], name="grant_retention_sweep"),
             models.Index(fields=["person", "status"], name="grant_person_status"),
+            models.Index(fields=["deletion_requested_at", "deletion_confirmed_at"], name="grant_deletion_sweep"),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ vendor and tokens belong to a consent grant. DOT's security fields (hashed
 client secret, token checksums) are inherited unchanged.
 """
 
+import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -135,3 +136,48 @@ class RefreshToken(AbstractRefreshToken):
 class IDToken(AbstractIDToken):
     class Meta(AbstractIDToken.Meta):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a client wants grant events delivered. The signing secret is never stored: it is derived
+    from the server's key and the client id (vendors.webhooks.signing_secret) and shown to the vendor once."""
+
+    client = models.OneToOneField(OAuthClient, on_delete=models.CASCADE, related_name="webhook_endpoint")
+    url = models.URLField(max_length=500)
+    # Bumped to rotate the derived secret.
+    secret_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"webhook endpoint of {self.client_id}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to deliver to a client's endpoint (an outbox row, written in the grant's transaction)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (gave up)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="webhook_client_recent"),
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_retry_sweep"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} to {self.client_id} ({self.status})"

@@ -97,6 +97,8 @@ VRM_SIGNING_KEY = local_secret("VRM_SIGNING_KEY", "signing_key", new_ed25519_key
 VRM_PSEUDONYM_KEY = local_secret("VRM_PSEUDONYM_KEY", "pseudonym_key", lambda: secrets.token_urlsafe(32))
 # Stated in consent receipts: the jurisdiction whose law governs the consent.
 VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
+# Days a vendor has to confirm a deletion request before it is shown as overdue.
+VRM_DELETION_GRACE_DAYS = envint("VRM_DELETION_GRACE_DAYS", 14)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -300,6 +302,9 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-log": {"task": "audit.tasks.verify_audit_log", "schedule": 3600.0},
     "purge-erased-vaults": {"task": "vrm.tasks.purge_erased_vaults", "schedule": 300.0},
     "purge-expired-vault-records": {"task": "vrm.tasks.purge_expired_vault_records", "schedule": 300.0},
+    "expire-due-grants": {"task": "consents.tasks.expire_due_grants", "schedule": 60.0},
+    "resume-due-grants": {"task": "consents.tasks.resume_due_grants", "schedule": 60.0},
+    "run-retention": {"task": "consents.tasks.run_retention", "schedule": 600.0},
 }
 
 REST_FRAMEWORK = {

@@ -1,0 +1,83 @@
+"""POST /api/v1/grant/deletion-confirmation: the vendor confirms it deleted what it read under a grant.
+
+An ended grant has no tokens left, so the vendor authenticates as its OAuth client (HTTP Basic with
+client_id and client_secret, as at the token endpoint, RFC 6749 section 2.3.1) and names the grant.
+"""
+
+import base64
+import binascii
+from urllib.parse import unquote_plus
+
+from django.contrib.auth.hashers import check_password
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consents.exceptions import DeletionNotDue
+from consents.grants import confirm_deletion
+from consents.models import Grant
+from vendors.api.exceptions import problem
+from vendors.api.serializers import ProblemSerializer
+from vendors.models import OAuthClient
+
+
+class ClientBasicAuthentication(BaseAuthentication):
+    """The OAuth client itself, by HTTP Basic client_id:client_secret; request.auth is the client."""
+
+    def authenticate(self, request):
+        scheme, _, value = get_authorization_header(request).partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            client_id, secret = map(unquote_plus, base64.b64decode(value, validate=True).decode().split(":", 1))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise exceptions.AuthenticationFailed("Malformed client credentials.") from None
+        client = OAuthClient.objects.filter(client_id=client_id).first()
+        if client is None or not client.client_secret or not check_password(secret, client.client_secret):
+            raise exceptions.AuthenticationFailed("Unknown client or wrong secret.")
+        return (None, client)
+
+    def authenticate_header(self, request):
+        return 'Basic realm="vrm"'
+
+
+class AuthenticatedClient(IsAuthenticated):
+    def has_permission(self, request, view):
+        return isinstance(request.auth, OAuthClient)
+
+
+class DeletionConfirmationInput(serializers.Serializer):
+    grant_id = serializers.UUIDField()
+
+
+class DeletionConfirmationView(APIView):
+    authentication_classes = [ClientBasicAuthentication]
+    permission_classes = [AuthenticatedClient]
+
+    @extend_schema(
+        operation_id="confirm_deletion",
+        request=DeletionConfirmationInput,
+        responses={
+            200: inline_serializer(
+                "DeletionConfirmed", {"grant_id": serializers.UUIDField(), "deletion_confirmed_at": serializers.DateTimeField()}
+            ),
+            400: OpenApiResponse(ProblemSerializer, description="No grant_id, or not a UUID."),
+            401: OpenApiResponse(ProblemSerializer, description="Client authentication failed."),
+            404: OpenApiResponse(ProblemSerializer, description="No such grant of this client."),
+            409: OpenApiResponse(ProblemSerializer, description="The grant is still live."),
+        },
+    )
+    def post(self, request):
+        serializer = DeletionConfirmationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = Grant.objects.filter(pk=serializer.validated_data["grant_id"], client=request.auth).first()
+        if grant is None:
+            raise exceptions.NotFound("Your client has no grant with this id.")
+        try:
+            grant = confirm_deletion(grant)
+        except DeletionNotDue as error:
+            return problem(request, status_code=409, slug="grant-live", title="Grant still live", detail=error.message)
+        return Response({"grant_id": grant.pk, "deletion_confirmed_at": grant.deletion_confirmed_at})
