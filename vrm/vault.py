@@ -64,8 +64,8 @@ def _wrapped(vault):
     return crypto.WrappedKey(bytes(vault.wrapped_key) if vault.wrapped_key is not None else b"", vault.key_id)
 
 
-def _value_context(attribute):
-    return f"profile:{attribute.pk}:{attribute.key}"
+def _value_context(attribute_id, attribute_key):
+    return f"profile:{attribute_id}:{attribute_key}"
 
 
 def _record_context(record):
@@ -120,7 +120,8 @@ def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]
     """{category: {attribute_key: plaintext}} for the set attributes of `categories`, decrypted in memory.
 
     Record categories give {"records": [record dicts]} of records still retained at `now`.
-    Three queries whatever the number of values. Raises crypto.DecryptionError if a value was
+    Profile values come with the vault's wrapped key in one narrow query; a vault without any of
+    them, and record categories, take one more each. Raises crypto.DecryptionError if a value was
     tampered with or copied from another row, or if the vault was erased (its key is gone).
     """
     now = now or timezone.now()
@@ -129,21 +130,30 @@ def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]
     for category in categories:
         if category in catalogue.RECORD_CATEGORIES:
             profile[category]["records"] = []
-    vault = Vault.objects.filter(person=person).first()
-    if vault is None:
-        return profile
-    key = crypto.unwrap(_wrapped(vault), person.pk)
     profile_categories = [category for category in categories if category in catalogue.PROFILE_CATEGORIES]
+    rows = []
     if profile_categories:
-        values = ProfileValue.objects.filter(vault=vault, attribute__category__in=profile_categories).select_related(
-            "attribute"
+        rows = list(
+            ProfileValue.objects.filter(vault__person=person, attribute__category__in=profile_categories)
+            .order_by("attribute__owner_id", "attribute__position", "attribute_id")
+            .values_list(
+                "vault_id", "vault__wrapped_key", "vault__key_id",
+                "attribute_id", "attribute__key", "attribute__category", "sealed_value",
+            )
         )
-        for value in values.order_by("attribute__owner_id", "attribute__position", "attribute_id"):
-            attribute = value.attribute
-            profile[attribute.category][attribute.key] = key.open(value.sealed_value, _value_context(attribute)).decode()
+    if rows:
+        vault_id, wrapped_key, key_id = rows[0][:3]
+    else:
+        vault_row = Vault.objects.filter(person=person).values_list("id", "wrapped_key", "key_id").first()
+        if vault_row is None:
+            return profile
+        vault_id, wrapped_key, key_id = vault_row
+    key = crypto.unwrap(crypto.WrappedKey(bytes(wrapped_key) if wrapped_key is not None else b"", key_id), person.pk)
+    for _, _, _, attribute_id, attribute_key, category, sealed_value in rows:
+        profile[category][attribute_key] = key.open(sealed_value, _value_context(attribute_id, attribute_key)).decode()
     record_categories = [category for category in categories if category in catalogue.RECORD_CATEGORIES]
     if record_categories:
-        records = VaultRecord.objects.filter(vault=vault, category__in=record_categories, retain_until__gt=now)
+        records = VaultRecord.objects.filter(vault_id=vault_id, category__in=record_categories, retain_until__gt=now)
         for record in records.order_by("-created_at", "id"):
             profile[record.category]["records"].append(_record_dict(record, key))
     return profile
@@ -194,7 +204,7 @@ def update_profile(person, *, category, values: dict[str, str]) -> dict[str, str
             if stored is not None:
                 stored.delete()
             continue
-        sealed = data_key.seal(value.encode(), _value_context(attribute))
+        sealed = data_key.seal(value.encode(), _value_context(attribute.pk, attribute.key))
         if stored is None:
             ProfileValue.objects.create(vault=vault, attribute=attribute, sealed_value=sealed)
         else:
