@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("vendors.api.urls")),
     path("developers/", include("vendors.urls")),
     path("receipts/", include("audit.receipt_urls")),
+    path("connections/", include("consents.urls")),
     path("audit/", include("audit.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]
