@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vendors import views
+from vendors import views, webhook_views
 
 app_name = "developers"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.DeveloperHomeView.as_view(), name="home"),
     path("organisations/new/", views.OrganisationCreateView.as_view(), name="organisation-new"),
     path("organisations/<int:vendor_id>/clients/new/", views.ClientCreateView.as_view(), name="client-new"),
+    path("clients/<int:client_id>/webhooks/", webhook_views.ClientWebhooksView.as_view(), name="client-webhooks"),
 ]
