@@ -324,6 +324,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Every error response documented as problem details (vendors/api/schema.py), after the default enum hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vendors.api.schema.document_problems"],
 }
 
 # django-oauth-toolkit: its models are swapped into the vendors app (see vendors/models.py).

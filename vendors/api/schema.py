@@ -29,3 +29,36 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 }
             },
         }
+
+
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+GENERIC_REFUSALS = {
+    "400": "Invalid request body; `errors` names each field.",
+    "401": "No valid access token (missing, expired, revoked, or not in the Authorization header).",
+    "403": "This token may not use this endpoint (wrong kind of token, grant not active, or scope missing).",
+    "404": "No such object under your token.",
+    "415": "The request body's media type is not accepted; send JSON.",
+}
+
+
+def document_problems(result, generator, request, public):
+    """Postprocessing hook: every error response is a problem details body, and every operation lists
+    the refusals it can actually give (401/403 behind a token, 404 with an id in the path, 400/415 with
+    a body), so that clients and schema-driven tests know the whole contract."""
+    secured = {name for name, scheme in result.get("components", {}).get("securitySchemes", {}).items()}
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            expected = []
+            if any(requirement.keys() & secured for requirement in operation.get("security", [])):
+                expected += ["401", "403"]
+            if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+                expected.append("404")
+            if "requestBody" in operation:
+                expected += ["400", "415"]
+            for code in expected:
+                responses.setdefault(code, {"description": GENERIC_REFUSALS[code]})
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    response["content"] = PROBLEM
+    return result
