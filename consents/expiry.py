@@ -31,8 +31,7 @@ def lock_batch(queryset, batch_size):
 def expire_due_grants(now=None, batch_size=BATCH_SIZE, max_batches=None):
     """End every live grant whose expires_at has passed: status expired, retention starts from its end,
     tokens gone, one `expired` audit event and one grant.expired webhook per grant. Returns how many.
-
-    `max_batches` bounds one run (the task re-queues itself while work is left).
+    `max_batches` bounds one run; the next beat tick carries on.
     """
     now = now or timezone.now()
     due = Grant.objects.filter(status__in=Grant.LIVE_STATUSES, expires_at__lte=now).order_by("expires_at")
