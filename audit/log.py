@@ -5,11 +5,13 @@ the entry commits (or rolls back) with the change or the response it records.
 Appends are serialised, so that concurrent writers in any number of processes
 never fork the chain: on PostgreSQL by a transaction-scoped advisory lock, on
 SQLite by its IMMEDIATE transactions (one writer at a time). Each append is one
-indexed read of the chain head and one insert. Entries never hold profile
-values: only attribute keys, ids, a pseudonym, an outcome.
+indexed read of the chain head and one insert, both plain SQL built once (on the
+read path, building them through the ORM cost more than running them). Entries
+never hold profile values: only attribute keys, ids, a pseudonym, an outcome.
 """
 
 from datetime import timezone as dt_timezone
+from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -56,10 +58,36 @@ def _lock_chain():
         raise ImproperlyConfigured(f"the audit log does not support the {vendor} database")
 
 
+@cache
+def _statements(vendor):
+    """(head SQL, insert SQL, inserted fields) for AuditEntry on this database vendor."""
+    quote = connection.ops.quote_name
+    table = quote(AuditEntry._meta.db_table)
+    head = f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
+    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    insert = (
+        f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(AuditEntry._meta.pk.column)}"
+    )
+    return head, insert, fields
+
+
+def _insert(values):
+    _, insert, fields = _statements(connection.vendor)
+    entry = AuditEntry(**values)
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields])
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding, entry._state.db = False, connection.alias
+    return entry
+
+
 def _append(*, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id, reason, detail):
     with transaction.atomic(savepoint=False):
         _lock_chain()
-        head = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        with connection.cursor() as cursor:
+            cursor.execute(_statements(connection.vendor)[0])
+            head = cursor.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
         values = dict(
             version=chain.FORMAT_VERSION, kind=kind, event=event, at=at, grant_id=grant_id, client_pk=client_pk,
@@ -70,7 +98,7 @@ def _append(*, kind, event, at, grant_id, client_pk, person, actor, fields, outc
             digest = chain.entry_hash(chain.entry_body(**values))
         except TypeError as error:
             raise InvalidAuditEntry(str(error)) from None
-        return AuditEntry.objects.create(seq=seq, hash=digest, **values)
+        return _insert(dict(seq=seq, hash=digest, **values))
 
 
 def _moment(now):
