@@ -373,22 +373,35 @@ def master_key_ids_in_use() -> set[str]:
     return set(Vault.objects.exclude(key_id="").order_by().values_list("key_id", flat=True).distinct())
 
 
+ROTATION_BATCH_SIZE = 1000
+
+
 def vaults_to_rewrap():
-    """Vaults whose data key is still wrapped by an older master key."""
-    return Vault.objects.filter(wrapped_key__isnull=False).exclude(key_id=crypto.newest_key_id())
+    """Vaults whose data key is still wrapped by an older master key.
+
+    Filters on the older key ids in use (the (key_id, id) index), so vaults already re-wrapped
+    are never scanned again.
+    """
+    older = master_key_ids_in_use() - {crypto.newest_key_id()}
+    return Vault.objects.filter(key_id__in=sorted(older), wrapped_key__isnull=False)
 
 
-def rewrap_next_batch(batch_size=100, now=None) -> int:
+def rewrap_next_batch(batch_size=ROTATION_BATCH_SIZE, now=None) -> int:
     """Re-wrap up to batch_size data keys under the newest master key; returns how many (0 = done).
 
-    Each batch is one transaction, so an interrupted rotation resumes where it stopped.
-    Raises crypto.DecryptionError if a key's master key is not loaded.
+    Each batch is one transaction (one locking read, one bulk update), so an interrupted
+    rotation resumes where it stopped. Raises crypto.DecryptionError if a key's master key is not loaded.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        batch = list(vaults_to_rewrap().select_for_update().order_by("id")[:batch_size])
+        batch = list(
+            vaults_to_rewrap()
+            .select_for_update()
+            .order_by("key_id", "id")
+            .only("id", "person_id", "wrapped_key", "key_id")[:batch_size]
+        )
         for vault in batch:
             rewrapped = crypto.rewrap(_wrapped(vault), vault.person_id)
             vault.wrapped_key, vault.key_id, vault.rewrapped_at = rewrapped.ciphertext, rewrapped.key_id, now
-            vault.save(update_fields=["wrapped_key", "key_id", "rewrapped_at"])
+        Vault.objects.bulk_update(batch, ["wrapped_key", "key_id", "rewrapped_at"])
     return len(batch)

@@ -16,7 +16,10 @@ class Command(BaseCommand):
     help = "Re-wrap every data key under the newest master key, in resumable batches."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=100, help="data keys per transaction (default 100)")
+        parser.add_argument(
+            "--batch-size", type=int, default=vault.ROTATION_BATCH_SIZE,
+            help=f"data keys per transaction (default {vault.ROTATION_BATCH_SIZE})",
+        )
         parser.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -35,9 +38,11 @@ class Command(BaseCommand):
             except crypto.DecryptionError as error:
                 raise CommandError(f"stopped after {rewrapped} data keys: {error}") from None
             if not done:
+                # Fewer than counted (say, vaults erased meanwhile): count again rather than guess.
+                remaining = vault.vaults_to_rewrap().count()
                 break
-            rewrapped, batches = rewrapped + done, batches + 1
-            remaining = vault.vaults_to_rewrap().count()
+            # Counted once at the start: new vaults get the newest key, so only our batches lower it.
+            rewrapped, batches, remaining = rewrapped + done, batches + 1, max(0, remaining - done)
             progress = f"batch {batches}: re-wrapped {rewrapped}/{total_at_start}, {remaining} left"
             # Progress goes to stderr under --json so stdout stays one JSON document.
             (self.stderr if options["json"] else self.stdout).write(progress)
