@@ -1,6 +1,9 @@
 """One exception handler for the API: every refusal is an RFC 7807 problem details body."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -16,6 +19,7 @@ from consents.exceptions import (
 )
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+logger = logging.getLogger(__name__)
 
 # Domain error -> (HTTP status, problem type slug, title). Checked in order, most specific first.
 DOMAIN_PROBLEMS = [
@@ -59,6 +63,12 @@ def problem_details_handler(exc, context):
     for error_class, status_code, slug, title in DOMAIN_PROBLEMS:
         if isinstance(exc, error_class):
             return problem(request, status_code=status_code, slug=slug, title=title, detail=exc.message)
+    if isinstance(exc, DatabaseError):
+        # The request's transaction was rolled back, so nothing of it was kept; the caller may retry.
+        logger.exception("Database error during an API request")
+        return problem(request, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, slug="service-unavailable",
+                       title="Service unavailable", detail="Nothing was changed; try again shortly.",
+                       headers={"Retry-After": "5"})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
