@@ -2,11 +2,18 @@
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bench.load import closed_loop, loopback_target, open_loop, percentile
+
+
+def run(coroutine):
+    """Run the load generator on its own thread: Playwright's sync API may keep a loop in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -39,14 +46,14 @@ def server():
 
 
 def test_closed_loop_stops_at_the_request_budget_and_sends_the_token(server):
-    result = asyncio.run(closed_loop(server + "/ok", "tok-123", connections=3, duration=60, max_requests=25))
+    result = run(closed_loop(server + "/ok", "tok-123", connections=3, duration=60, max_requests=25))
 
     assert (result["requests"], result["ok"], result["errors"]) == (25, 25, 0)
     assert Handler.seen_tokens == ["Bearer tok-123"] * 25
 
 
 def test_open_loop_sends_the_scheduled_number_and_counts_server_errors(server):
-    result = asyncio.run(open_loop(server + "/broken", "", rate=100, duration=0.2, max_in_flight=8))
+    result = run(open_loop(server + "/broken", "", rate=100, duration=0.2, max_in_flight=8))
 
     assert result["requests"] == 20
     assert result["statuses"] == {"500": 20}
@@ -54,7 +61,7 @@ def test_open_loop_sends_the_scheduled_number_and_counts_server_errors(server):
 
 
 def test_a_refused_connection_is_counted_not_raised():
-    result = asyncio.run(closed_loop("http://127.0.0.1:9/", "", connections=1, duration=60, max_requests=3))
+    result = run(closed_loop("http://127.0.0.1:9/", "", connections=1, duration=60, max_requests=3))
 
     assert result["requests"] == 0
     assert result["errors"] == 3
