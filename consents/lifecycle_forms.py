@@ -29,7 +29,8 @@ class NarrowForm(ReasonForm):
 
     def __init__(self, *args, grant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, SCOPES.get(scope, scope)) for scope in sorted(grant.scopes)]
+        self.fields["scopes"].choices = [(scope, f"{SCOPES.get(scope, scope)} ({scope})") for scope in sorted(grant.scopes)]
+        self.fields["scopes"].initial = sorted(grant.scopes)
         self.grant = grant
 
     def clean_scopes(self):
