@@ -9,6 +9,7 @@ import binascii
 from urllib.parse import unquote_plus
 
 from django.contrib.auth.hashers import check_password
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -42,6 +43,14 @@ class ClientBasicAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Basic realm="vrm"'
+
+
+class ClientBasicScheme(OpenApiAuthenticationExtension):
+    target_class = "vendors.api.deletion.ClientBasicAuthentication"
+    name = "clientBasic"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic", "description": "Your OAuth client_id and client_secret."}
 
 
 class AuthenticatedClient(IsAuthenticated):
