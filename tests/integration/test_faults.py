@@ -25,8 +25,10 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listen
 @pytest.fixture
 def broker_down(monkeypatch):
     """Point the (web side's) Celery app at a broker that refuses connections, with a fresh producer pool."""
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)  # Celery reads it before its own setting
     monkeypatch.setattr(celery_app.conf, "broker_url", UNREACHABLE_BROKER)
     monkeypatch.setattr(celery_app, "_pool", None)
+    assert celery_app.connection_for_write().as_uri().endswith("@127.0.0.1:9/0")
     yield
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
