@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -116,11 +116,32 @@ def attribute_labels(person, categories) -> dict[str, dict[str, str]]:
     return labels
 
 
+def _profile_rows(person_id, categories):
+    """(vault id, wrapped key, key id, attribute id, key, category, sealed value) rows in display order.
+
+    Plain SQL: Django rebuilt this three-table query on every read, which cost more than running it.
+    """
+    connection = connections[router.db_for_read(ProfileValue)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT v.{quote('id')}, v.{quote('wrapped_key')}, v.{quote('key_id')}, pv.{quote('attribute_id')}, "
+        f"a.{quote('key')}, a.{quote('category')}, pv.{quote('sealed_value')} "
+        f"FROM {quote(ProfileValue._meta.db_table)} pv "
+        f"JOIN {quote(Vault._meta.db_table)} v ON v.{quote('id')} = pv.{quote('vault_id')} "
+        f"JOIN {quote(AttributeDefinition._meta.db_table)} a ON a.{quote('id')} = pv.{quote('attribute_id')} "
+        f"WHERE v.{quote('person_id')} = %s AND a.{quote('category')} IN ({', '.join(['%s'] * len(categories))}) "
+        f"ORDER BY a.{quote('owner_id')}, a.{quote('position')}, pv.{quote('attribute_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person_id, *categories])
+        return cursor.fetchall()
+
+
 def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]]:
     """{category: {attribute_key: plaintext}} for the set attributes of `categories`, decrypted in memory.
 
     Record categories give {"records": [record dicts]} of records still retained at `now`.
-    Profile values come with the vault's wrapped key in one narrow query; a vault without any of
+    Profile values come with the vault's wrapped key in one narrow plain SQL query; a vault without any of
     them, and record categories, take one more each. Raises crypto.DecryptionError if a value was
     tampered with or copied from another row, or if the vault was erased (its key is gone).
     """
@@ -133,14 +154,7 @@ def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]
     profile_categories = [category for category in categories if category in catalogue.PROFILE_CATEGORIES]
     rows = []
     if profile_categories:
-        rows = list(
-            ProfileValue.objects.filter(vault__person=person, attribute__category__in=profile_categories)
-            .order_by("attribute__owner_id", "attribute__position", "attribute_id")
-            .values_list(
-                "vault_id", "vault__wrapped_key", "vault__key_id",
-                "attribute_id", "attribute__key", "attribute__category", "sealed_value",
-            )
-        )
+        rows = _profile_rows(person.pk, profile_categories)
     if rows:
         vault_id, wrapped_key, key_id = rows[0][:3]
     else:
