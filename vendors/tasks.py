@@ -13,3 +13,9 @@ def deliver_webhook(self, delivery_id):
     if delivery is not None and delivery.status == WebhookDelivery.Status.PENDING:
         raise self.retry(countdown=webhooks.retry_delay(delivery.attempts))
     return delivery.status if delivery else None
+
+
+@shared_task
+def redeliver_overdue_webhooks():
+    """Beat: re-enqueue pending deliveries whose Celery message was lost."""
+    return webhooks.redeliver_overdue()

@@ -10,6 +10,7 @@ key and the client id, so nothing that signs is stored in the database.
 import hashlib
 import hmac
 import json
+import logging
 import time
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from vendors.models import WebhookDelivery, WebhookEndpoint, is_loopback_http
 
@@ -31,6 +33,12 @@ FIRST_RETRY_SECONDS = 30
 MAX_ATTEMPTS = 8
 MAX_RETRY_SECONDS = 1800
 TIMEOUT_SECONDS = 10
+# A pending delivery whose next attempt is this late lost its Celery message (broker down at
+# enqueue time, or a worker killed): the redelivery sweep hands it to Celery again.
+REDELIVER_AFTER = timedelta(minutes=5)
+REDELIVER_BATCH = 500
+
+logger = logging.getLogger(__name__)
 
 
 def signing_secret(endpoint):
@@ -117,10 +125,35 @@ def notify(grants, event, *, now=None, extra=None):
 
 
 def _enqueue(ids):
+    """Hand deliveries to Celery. With the broker down they stay pending for the redelivery sweep:
+    the grant change has committed and the person's action must not fail because of the vendor's webhook."""
     from vendors.tasks import deliver_webhook
 
     for delivery_id in ids:
-        deliver_webhook.delay(delivery_id)
+        try:
+            deliver_webhook.delay(delivery_id)
+        except BrokerUnavailable as exc:
+            logger.warning("webhook delivery %s left pending for the redelivery sweep: broker unavailable (%s)",
+                           delivery_id, type(exc).__name__)
+
+
+def redeliver_overdue(*, now=None):
+    """Enqueue again the pending deliveries whose next attempt is overdue by REDELIVER_AFTER; returns how many.
+
+    The outbox row is the source of truth, so a lost Celery message delays a webhook but never drops it.
+    Safe to run twice: deliver() leaves delivered and abandoned deliveries alone.
+    """
+    now = now or timezone.now()
+    ids = [
+        str(pk)
+        for pk in WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now - REDELIVER_AFTER
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:REDELIVER_BATCH]
+    ]
+    _enqueue(ids)
+    return len(ids)
 
 
 def deliver(delivery_id, *, now=None):

@@ -305,6 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-due-grants": {"task": "consents.tasks.expire_due_grants", "schedule": 60.0},
     "resume-due-grants": {"task": "consents.tasks.resume_due_grants", "schedule": 60.0},
     "run-retention": {"task": "consents.tasks.run_retention", "schedule": 600.0},
+    "redeliver-overdue-webhooks": {"task": "vendors.tasks.redeliver_overdue_webhooks", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {

@@ -59,11 +59,6 @@ def test_with_the_broker_down_reads_are_served_and_audited_and_revocation_is_imm
     assert after.status_code == 401 and after.headers["Content-Type"] == "application/problem+json"
 
 
-@pytest.mark.xfail(
-    strict=True, raises=Exception,
-    reason="vendors/webhooks.py notify(): the on_commit enqueue (deliver_webhook.delay) raises kombu "
-           "OperationalError to the caller when the broker is down, after the revocation committed",
-)
 def test_with_the_broker_down_revoking_a_grant_whose_vendor_has_a_webhook_still_returns(live_server, person, broker_down):
     grant = make_grant(person=person)
     WebhookEndpoint.objects.create(client=grant.client, url="https://shop.example/hooks")

@@ -133,3 +133,25 @@ def test_a_bad_endpoint_url_is_a_form_error(client):
     response = client.post(f"/developers/clients/{oauth_client.pk}/webhooks/", {"url": "http://shop.example/x"})
 
     assert response.status_code == 400 and "Use an https URL" in response.content.decode()
+
+
+def overdue_delivery(client, *, late_by, status=WebhookDelivery.Status.PENDING):
+    now = timezone.now()
+    return WebhookDelivery.objects.create(
+        client=client, event="grant.revoked", payload={"event": "grant.revoked"}, status=status,
+        created_at=now - late_by, next_attempt_at=now - late_by,
+    )
+
+
+def test_the_redelivery_sweep_takes_only_pending_deliveries_whose_attempt_is_overdue(monkeypatch):
+    client, _ = make_client()
+    webhooks.set_endpoint(client, "https://shop.example/hooks")
+    lost = overdue_delivery(client, late_by=timedelta(minutes=10))
+    overdue_delivery(client, late_by=timedelta(minutes=1))  # its Celery retry is still due to fire
+    overdue_delivery(client, late_by=timedelta(hours=1), status=WebhookDelivery.Status.DELIVERED)
+    enqueued = []
+    monkeypatch.setattr(webhooks, "_enqueue", enqueued.extend)
+
+    count = webhooks.redeliver_overdue()
+
+    assert count == 1 and enqueued == [str(lost.pk)]
