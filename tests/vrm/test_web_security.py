@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.log import record_grant_event
 from audit.models import Receipt
+from consents.models import Grant
 from tests.processes import database_url_for_test_db
 from tests.vrm.factories import PASSWORD, PersonFactory, make_grant
 from tests.vrm.test_settings import PRODUCTION, run_python
@@ -43,7 +44,7 @@ def portal_patterns(namespaces):
     return found
 
 
-PORTAL_NAMESPACES = {"accounts", "profile", "receipts"}
+PORTAL_NAMESPACES = {"accounts", "profile", "receipts", "consents"}
 
 
 class World:
@@ -64,6 +65,8 @@ class World:
             person.receipt = Receipt.objects.filter(grant_id=grant.id).first()
 
     def kwargs_for(self, person, name, token_of=None):
+        if name.startswith("consents:") and name != "consents:dashboard":
+            return {"grant_id": person.grant.pk}
         return {
             "profile:delete_attribute": {"attribute_id": person.attribute.pk},
             "profile:edit": {"category": "identity"},
@@ -83,6 +86,7 @@ def snapshot():
         "values": sorted((pk, bytes(sealed)) for pk, sealed in ProfileValue.objects.values_list("pk", "sealed_value")),
         "attributes": sorted(AttributeDefinition.objects.filter(owner__isnull=False).values_list("pk", "label")),
         "devices": sorted(TOTPDevice.objects.values_list("pk", "confirmed")),
+        "grants": sorted(map(str, Grant.objects.values_list("pk", "status", "scopes", "expires_at", "paused_until"))),
     }
 
 
@@ -290,19 +294,21 @@ def test_person_a_never_reaches_person_bs_objects_through_any_url_that_takes_an_
     assert response.status_code in (404, 405) or (
         name == "accounts:password_reset_confirm" and "This link no longer works" in response.content.decode()
     ), (name, response.status_code)
-    assert "Bob-secret-value" not in response.content.decode()
+    body = response.content.decode()
+    assert "Bob-secret-value" not in body and "Shop of bob" not in body
     assert snapshot() == before
 
 
 def test_the_table_of_id_taking_urls_is_complete():
     # A new portal URL with an id must be added to World.kwargs_for, and so to the test above.
     assert ID_TAKING == {"profile:delete_attribute", "accounts:password_reset_confirm",
-                         "receipts:download", "receipts:withdraw"}
+                         "receipts:download", "receipts:withdraw", "consents:grant_detail", "consents:revoke",
+                         "consents:pause", "consents:resume", "consents:narrow", "consents:shorten", "consents:leave"}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/profile/", "/profile/identity/", "/profile/preferences/", "/profile/export/",
-                                  "/profile/export.json", "/accounts/security/"])
+                                  "/profile/export.json", "/accounts/security/", "/connections/"])
 def test_person_a_sees_only_their_own_profile_and_export(client, path):
     world = World()
     client.force_login(world.a)
@@ -310,7 +316,9 @@ def test_person_a_sees_only_their_own_profile_and_export(client, path):
     body = client.get(path).content.decode()
 
     assert "Bob-secret-value" not in body and "bob" not in body
-    if path != "/accounts/security/":
+    if path == "/connections/":
+        assert "Shop of alice" in body and "Shop of bob" not in body
+    elif path != "/accounts/security/":
         assert "Alice-secret-value" in body
 
 
