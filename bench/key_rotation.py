@@ -46,6 +46,7 @@ def main(argv=None):
 
     from vrm import crypto
     from vrm.models import Vault
+    from vrm.vault import ROTATION_BATCH_SIZE
 
     machine = harness.machine()
     started = time.perf_counter()
@@ -62,7 +63,7 @@ def main(argv=None):
         call_command("rotate_master_key", "--json", stdout=output, stderr=progress)
         elapsed = time.perf_counter() - started
         summary = json.loads(output.getvalue())
-        rows.append(["`manage.py rotate_master_key` (batch 100)", f"{summary['rewrapped']:,}", f"{elapsed:.1f}",
+        rows.append([f"`manage.py rotate_master_key` (batch {ROTATION_BATCH_SIZE:,})", f"{summary['rewrapped']:,}", f"{elapsed:.1f}",
                      harness.per_second(summary["rewrapped"], elapsed), summary["remaining"]])
 
     with override_settings(VRM_MASTER_KEYS=[second_key]):  # every data key opens with the newest key alone
