@@ -64,39 +64,35 @@ def checkpoints():
 
 # ---------------------------------------------------------------- the auditor's view
 
+# Filter form field -> ORM lookup; a field left empty does not filter.
+ENTRY_FILTERS = {
+    "event": "event", "outcome": "outcome", "grant": "grant_id", "person": "person",
+    "since": "at__gte", "until": "at__lt",
+}
+GRANT_FILTERS = {
+    "vendor": "client__vendor", "status": "status", "purpose": "purpose",
+    "since": "created_at__gte", "until": "created_at__lt",
+}
+
+
+def _filtered(queryset, filters, lookups):
+    for field, lookup in lookups.items():
+        if filters.get(field):
+            queryset = queryset.filter(**{lookup: filters[field]})
+    return queryset
+
+
 def entries_for_audit(filters):
     """Log entries matching an EntryFilterForm's cleaned data, newest first."""
-    entries = AuditEntry.objects.all()
+    entries = _filtered(AuditEntry.objects.all(), filters, ENTRY_FILTERS)
     if filters.get("vendor"):
         entries = entries.filter(client_pk__in=filters["vendor"].clients.values("pk"))
-    if filters.get("event"):
-        entries = entries.filter(event=filters["event"])
-    if filters.get("outcome"):
-        entries = entries.filter(outcome=filters["outcome"])
-    if filters.get("grant"):
-        entries = entries.filter(grant_id=filters["grant"])
-    if filters.get("person"):
-        entries = entries.filter(person=filters["person"])
-    if filters.get("since"):
-        entries = entries.filter(at__gte=filters["since"])
-    if filters.get("until"):
-        entries = entries.filter(at__lt=filters["until"])
     return entries.order_by("-seq")
 
 
 def grants_for_audit(filters):
     """Grants matching a GrantFilterForm's cleaned data (created in the time range), newest first."""
-    grants = Grant.objects.select_related("client__vendor")
-    if filters.get("vendor"):
-        grants = grants.filter(client__vendor=filters["vendor"])
-    if filters.get("status"):
-        grants = grants.filter(status=filters["status"])
-    if filters.get("purpose"):
-        grants = grants.filter(purpose=filters["purpose"])
-    if filters.get("since"):
-        grants = grants.filter(created_at__gte=filters["since"])
-    if filters.get("until"):
-        grants = grants.filter(created_at__lt=filters["until"])
+    grants = _filtered(Grant.objects.select_related("client__vendor"), filters, GRANT_FILTERS)
     return grants.order_by("-created_at", "-id")
 
 
