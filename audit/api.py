@@ -4,9 +4,12 @@ Auditor endpoints need a client-credentials token with the ``audit:read``
 scope of an auditor's client; lists are cursor-paginated, newest first.
 """
 
+from django import forms
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -83,6 +86,13 @@ class NewestFirst(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 1000
 
+    def decode_cursor(self, request):
+        """A cursor that was not handed out by us is a bad query parameter (400), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+
 
 class EntryCursor(NewestFirst):
     ordering = "-seq"
@@ -92,9 +102,41 @@ class GrantCursor(NewestFirst):
     ordering = ("-created_at", "-id")
 
 
-class AuditAPIView(APIView):
+class OverdueCursor(NewestFirst):
+    ordering = ("retention_ends_at", "id")
+
+
+class CheckpointCursor(NewestFirst):
+    ordering = ("-size", "-signed_at")
+
+
+def filter_parameters(form_class):
+    """The filter form's fields as OpenAPI query parameters, so the schema documents what the API accepts."""
+    form = form_class()
+    parameters = []
+    for name, field in form.fields.items():
+        kind, enum, pattern = OpenApiTypes.STR, None, None
+        if isinstance(field, forms.ModelChoiceField):
+            kind = OpenApiTypes.INT
+        elif isinstance(field, forms.ChoiceField):
+            enum = [value for value, _ in field.choices if value]
+        elif isinstance(field, forms.DateTimeField):
+            kind = OpenApiTypes.DATETIME
+        elif isinstance(field, forms.UUIDField):
+            kind = OpenApiTypes.UUID
+        elif isinstance(field, forms.RegexField):
+            pattern = field.regex.pattern
+        description = " ".join(str(text) for text in (field.label or name.capitalize(), field.help_text) if text)
+        parameters.append(OpenApiParameter(name, kind, description=description, enum=enum, pattern=pattern))
+    return parameters
+
+
+class AuditAPIView(GenericAPIView):
+    """Auditor endpoints; list views set pagination_class, so the schema shows their cursor pages."""
+
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [AuditorToken]
+    pagination_class = None
 
     def filters(self, form_class):
         """The portal's filter form applied to the query string; bad filters are a 400 naming each field."""
@@ -109,41 +151,51 @@ class AuditAPIView(APIView):
 class AuditEntriesView(AuditAPIView):
     """Log entries across all persons and vendors (persons by pseudonym), with the portal's filters."""
 
-    @extend_schema(operation_id="audit_entries", responses={200: EntrySerializer(many=True)})
+    pagination_class = EntryCursor
+
+    @extend_schema(
+        operation_id="audit_entries", parameters=filter_parameters(EntryFilterForm),
+        responses={200: EntrySerializer(many=True)},
+    )
     def get(self, request):
-        paginator = EntryCursor()
-        page = paginator.paginate_queryset(selectors.entries_for_audit(self.filters(EntryFilterForm)), request, self)
-        return paginator.get_paginated_response(selectors.describe_entries(page))
+        page = self.paginate_queryset(selectors.entries_for_audit(self.filters(EntryFilterForm)))
+        return self.get_paginated_response(selectors.describe_entries(page))
 
 
 class AuditGrantsView(AuditAPIView):
     """Grants across all persons and vendors, filtered by vendor, status, purpose and creation time."""
 
-    @extend_schema(operation_id="audit_grants", responses={200: AuditGrantSerializer(many=True)})
+    pagination_class = GrantCursor
+
+    @extend_schema(
+        operation_id="audit_grants", parameters=filter_parameters(GrantFilterForm),
+        responses={200: AuditGrantSerializer(many=True)},
+    )
     def get(self, request):
-        paginator = GrantCursor()
-        page = paginator.paginate_queryset(selectors.grants_for_audit(self.filters(GrantFilterForm)), request, self)
-        return paginator.get_paginated_response([selectors.describe_grant(g) for g in page])
+        page = self.paginate_queryset(selectors.grants_for_audit(self.filters(GrantFilterForm)))
+        return self.get_paginated_response([selectors.describe_grant(g) for g in page])
 
 
 class AuditOverdueView(AuditAPIView):
     """Grants whose retention ended without a deletion confirmation."""
 
+    pagination_class = OverdueCursor
+
     @extend_schema(operation_id="audit_overdue_deletions", responses={200: AuditGrantSerializer(many=True)})
     def get(self, request):
-        paginator = GrantCursor()
-        paginator.ordering = ("retention_ends_at", "id")
-        page = paginator.paginate_queryset(selectors.overdue_deletions(), request, self)
-        return paginator.get_paginated_response([selectors.describe_grant(g) for g in page])
+        page = self.paginate_queryset(selectors.overdue_deletions())
+        return self.get_paginated_response([selectors.describe_grant(g) for g in page])
 
 
 class AuditCheckpointsView(AuditAPIView):
+    """Signed checkpoints of the chain head, largest first."""
+
+    pagination_class = CheckpointCursor
+
     @extend_schema(operation_id="audit_checkpoints", responses={200: CheckpointSerializer(many=True)})
     def get(self, request):
-        paginator = NewestFirst()
-        paginator.ordering = ("-size", "-signed_at")
-        page = paginator.paginate_queryset(selectors.checkpoints(), request, self)
-        return paginator.get_paginated_response([checkpoint_record(c) for c in page])
+        page = self.paginate_queryset(selectors.checkpoints())
+        return self.get_paginated_response([checkpoint_record(c) for c in page])
 
 
 class AuditStatusView(AuditAPIView):

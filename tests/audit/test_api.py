@@ -76,6 +76,27 @@ def test_auditor_api_filters_and_bad_filters(api, auditor_token, logged_reads):
     assert set(bad.json()["errors"]) == {"status", "since"}
 
 
+def test_a_cursor_not_handed_out_by_the_api_is_a_bad_parameter(api, auditor_token, logged_reads):
+    response = get(api, "/api/v1/audit/entries", auditor_token, cursor="not-a-cursor")
+
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    assert set(response.json()["errors"]) == {"cursor"}
+
+
+def test_the_schema_documents_the_auditor_filters_and_cursor_pages(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    entries = schema["paths"]["/api/v1/audit/entries"]["get"]
+    parameters = {parameter["name"]: parameter["schema"] for parameter in entries["parameters"]}
+    page = entries["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+
+    assert {"vendor", "since", "until", "event", "outcome", "grant", "person", "cursor", "limit"} <= set(parameters)
+    assert "refused" in parameters["outcome"]["enum"] and parameters["person"]["pattern"].startswith("^psn_")
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"next", "previous", "results"}
+    assert "400" in entries["responses"]
+    grants = schema["paths"]["/api/v1/audit/grants"]["get"]
+    assert {"status", "purpose"} <= {parameter["name"] for parameter in grants["parameters"]}
+
+
 def test_auditor_api_grants_status_checkpoints_and_full_log(api, auditor_token, logged_reads):
     verify_chain()
 

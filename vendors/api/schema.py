@@ -33,7 +33,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 GENERIC_REFUSALS = {
-    "400": "Invalid request body; `errors` names each field.",
+    "400": "Invalid request body or query parameter; `errors` names each field.",
     "401": "No valid access token (missing, expired, revoked, or not in the Authorization header).",
     "403": "This token may not use this endpoint (wrong kind of token, grant not active, or scope missing).",
     "404": "No such object under your token.",
@@ -44,7 +44,7 @@ GENERIC_REFUSALS = {
 def document_problems(result, generator, request, public):
     """Postprocessing hook: every error response is a problem details body, and every operation lists
     the refusals it can actually give (401/403 behind a token, 404 with an id in the path, 400/415 with
-    a body), so that clients and schema-driven tests know the whole contract."""
+    a body, 400 with query parameters), so that clients and schema-driven tests know the whole contract."""
     secured = {name for name, scheme in result.get("components", {}).get("securitySchemes", {}).items()}
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
@@ -54,6 +54,8 @@ def document_problems(result, generator, request, public):
                 expected += ["401", "403"]
             if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
                 expected.append("404")
+            if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+                expected.append("400")
             if "requestBody" in operation:
                 expected += ["400", "415"]
             for code in expected:
