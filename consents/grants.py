@@ -258,23 +258,43 @@ def leave_vendor(person, vendor, *, actor, reason="", now=None):
     deletion request (audited, webhook grant.retention_ended with erasure_requested), tracked until the
     vendor confirms. Returns the number of grants concerned; running it again requests nothing twice.
     """
+    return _end_grants_and_request_deletion(
+        Grant.objects.filter(person=person, client__vendor=vendor),
+        actor=actor, reason=reason or "the person left this vendor", now=now,
+    )
+
+
+def end_all_grants_for_erasure(person, *, actor, reason="", now=None):
+    """What leave_vendor does, for every vendor at once: the erased person's grants are revoked and every
+    vendor is asked now to delete what it read (the erasure overrides each grant's data life).
+
+    Returns the number of deletion requests made; running it again requests nothing twice.
+    """
+    return _end_grants_and_request_deletion(
+        Grant.objects.filter(person=person), actor=actor, reason=reason or "the person erased their account", now=now
+    )
+
+
+def _end_grants_and_request_deletion(grants, *, actor, reason, now=None):
+    """Revoke the live grants among `grants`, end the retention of all of them now and request deletion
+    (audit `deletion_requested`, webhook grant.retention_ended with erasure_requested) for each one not yet
+    requested or confirmed. One transaction; returns how many requests it made."""
     now = now or timezone.now()
-    reason = reason or "the person left this vendor"
     with transaction.atomic():
-        for grant in Grant.objects.filter(person=person, client__vendor=vendor, status__in=Grant.LIVE_STATUSES):
+        for grant in grants.filter(status__in=Grant.LIVE_STATUSES):
             revoke_grant(grant, actor=actor, reason=reason, now=now)
-        grants = list(
-            Grant.objects.select_for_update()
-            .filter(person=person, client__vendor=vendor, deletion_requested_at__isnull=True)
+        pending = list(
+            grants.select_for_update()
+            .filter(deletion_requested_at__isnull=True, deletion_confirmed_at__isnull=True)
             .order_by("pk")
         )
-        for grant in grants:
+        for grant in pending:
             grant.retention_ends_at = min(grant.retention_ends_at or now, now)
             grant.deletion_requested_at = now
             grant.save(update_fields=["retention_ends_at", "deletion_requested_at", "updated_at"])
             audit_log.record_grant_event(grant, "deletion_requested", actor=actor, reason=reason, now=now)
-        webhooks.notify(grants, "grant.retention_ended", now=now, extra={"erasure_requested": True})
-    return len(grants)
+        webhooks.notify(pending, "grant.retention_ended", now=now, extra={"erasure_requested": True})
+    return len(pending)
 
 
 def confirm_deletion(grant, *, now=None):

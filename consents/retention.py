@@ -1,23 +1,22 @@
 """Retention after a grant ends, swept by beat: ask the vendor to delete what it read when the data life
 runs out, flag requests it leaves unconfirmed, and purge what this side keeps past its time.
 
-Batched and idempotent like consents/expiry.py: each batch re-checks the state it changes and commits with
+Batched and idempotent (consents/sweeps.py): each batch re-checks the state it changes and commits with
 its audit events, so a second run, or a second worker, records nothing twice.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import clear_expired
 
 from audit import log as audit_log
-from consents.expiry import BATCH_SIZE, lock_batch
 from consents.models import Grant
+from consents.sweeps import BATCH_SIZE, sweep
 from vendors import webhooks
 from vendors.models import AccessToken
-from vrm import vault
+from vrm import erasure, vault
 
 
 def deletion_grace():
@@ -31,23 +30,20 @@ def request_due_deletions(now=None, batch_size=BATCH_SIZE):
     due = Grant.objects.filter(
         retention_ends_at__lte=now, deletion_requested_at__isnull=True, deletion_confirmed_at__isnull=True
     ).exclude(status__in=Grant.LIVE_STATUSES).order_by("retention_ends_at")
-    total = 0
-    while True:
-        with transaction.atomic():
-            ids = lock_batch(due, batch_size)
-            if not ids:
-                return total
-            Grant.objects.filter(pk__in=ids, deletion_requested_at__isnull=True).update(
-                deletion_requested_at=now, updated_at=now
+
+    def request(ids):
+        Grant.objects.filter(pk__in=ids, deletion_requested_at__isnull=True).update(
+            deletion_requested_at=now, updated_at=now
+        )
+        grants = list(Grant.objects.filter(pk__in=ids).order_by("pk"))
+        for grant in grants:
+            audit_log.record_grant_event(grant, "retention_ended", now=now)
+            audit_log.record_grant_event(
+                grant, "deletion_requested", reason="retention ended; the vendor must delete and confirm", now=now
             )
-            grants = list(Grant.objects.filter(pk__in=ids).order_by("pk"))
-            for grant in grants:
-                audit_log.record_grant_event(grant, "retention_ended", now=now)
-                audit_log.record_grant_event(
-                    grant, "deletion_requested", reason="retention ended; the vendor must delete and confirm", now=now
-                )
-            webhooks.notify(grants, "grant.retention_ended", now=now, extra={"erasure_requested": True})
-        total += len(ids)
+        webhooks.notify(grants, "grant.retention_ended", now=now, extra={"erasure_requested": True})
+
+    return sweep(due, request, batch_size=batch_size)
 
 
 def mark_overdue_deletions(now=None, batch_size=BATCH_SIZE):
@@ -58,18 +54,15 @@ def mark_overdue_deletions(now=None, batch_size=BATCH_SIZE):
         deletion_confirmed_at__isnull=True,
         deletion_overdue_at__isnull=True,
     ).order_by("deletion_requested_at")
-    total = 0
-    while True:
-        with transaction.atomic():
-            ids = lock_batch(due, batch_size)
-            if not ids:
-                return total
-            Grant.objects.filter(pk__in=ids).update(deletion_overdue_at=now, updated_at=now)
-            for grant in Grant.objects.filter(pk__in=ids).order_by("pk"):
-                audit_log.record_grant_event(
-                    grant, "deletion_overdue", reason="the vendor did not confirm deletion in time", now=now
-                )
-        total += len(ids)
+
+    def mark(ids):
+        Grant.objects.filter(pk__in=ids).update(deletion_overdue_at=now, updated_at=now)
+        for grant in Grant.objects.filter(pk__in=ids).order_by("pk"):
+            audit_log.record_grant_event(
+                grant, "deletion_overdue", reason="the vendor did not confirm deletion in time", now=now
+            )
+
+    return sweep(due, mark, batch_size=batch_size)
 
 
 def run_retention(now=None):
@@ -80,6 +73,7 @@ def run_retention(now=None):
         "deletions_overdue": mark_overdue_deletions(now=now),
         "vault_records_purged": vault.purge_expired_records(now=now),
         "erased_vaults_purged": vault.purge_erased_vaults(now=now),
+        "erased_accounts_purged": erasure.purge_erased_accounts(now=now),
         "expired_tokens_cleared": clear_expired_tokens(),
     }
 

@@ -99,6 +99,8 @@ VRM_PSEUDONYM_KEY = local_secret("VRM_PSEUDONYM_KEY", "pseudonym_key", lambda: s
 VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
 # Days a vendor has to confirm a deletion request before it is shown as overdue.
 VRM_DELETION_GRACE_DAYS = envint("VRM_DELETION_GRACE_DAYS", 14)
+# Days an erased account (its data key destroyed) is kept before its user row, grants and tokens are deleted.
+VRM_ERASED_ACCOUNT_GRACE_DAYS = envint("VRM_ERASED_ACCOUNT_GRACE_DAYS", 30)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -128,6 +130,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that a view finding the database unreachable answers 503 (see vrm/middleware.py).
+    "vrm.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -335,7 +335,7 @@ def erase_person(person, *, actor, now=None):
     database taken before. The sealed rows left behind are removed by purge_erased_vaults
     (queued after commit, and run by the periodic sweep).
     """
-    from consents.grants import revoke_all_grants_of_person
+    from consents.grants import end_all_grants_for_erasure
     from django_otp import devices_for_user
 
     from vrm import tasks
@@ -348,7 +348,7 @@ def erase_person(person, *, actor, now=None):
         elif not vault.is_shredded:
             vault.wrapped_key, vault.key_id, vault.shredded_at = None, "", now
             vault.save(update_fields=["wrapped_key", "key_id", "shredded_at"])
-        revoke_all_grants_of_person(person, actor=actor, reason="account erased", now=now)
+        end_all_grants_for_erasure(person, actor=actor, reason="account erased", now=now)
         for device in devices_for_user(person, confirmed=None):
             device.delete()
         person.is_active = False

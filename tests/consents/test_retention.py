@@ -79,4 +79,5 @@ def test_run_retention_prints_json_and_clears_expired_tokens():
 
     result = json.loads(out.getvalue())
     assert result["expired_tokens_cleared"] == 1 and result["deletions_requested"] == 0
+    assert result["erased_accounts_purged"] == 0
     assert not AccessToken.objects.filter(consent=grant).exists()

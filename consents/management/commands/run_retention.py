@@ -6,7 +6,10 @@ from consents import retention
 
 
 class Command(BaseCommand):
-    help = "Request deletions whose retention ended, flag overdue ones, purge expired records and tokens."
+    help = (
+        "Request deletions whose retention ended, flag overdue ones, purge expired records, erased vaults and "
+        "erased accounts past their grace period, and clear expired tokens."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
