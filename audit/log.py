@@ -1,12 +1,14 @@
 """Appending to the audit log: grant events and vendor reads/writes, hash-chained.
 
-Both functions must run inside the caller's ``transaction.atomic()``, so that
-the entry commits (or rolls back) with the change or the response it records.
-Appends are serialised, so that concurrent writers in any number of processes
-never fork the chain: on PostgreSQL by a transaction-scoped advisory lock, on
-SQLite by its IMMEDIATE transactions (one writer at a time). Each append is one
-indexed read of the chain head and one insert, both plain SQL built once (on the
-read path, building them through the ORM cost more than running them). Entries
+The recording functions must run inside the caller's ``transaction.atomic()``,
+so that entries commit (or roll back) with the change or the response they
+record. Appends are serialised, so that concurrent writers in any number of
+processes never fork the chain: on PostgreSQL by a transaction-scoped advisory
+lock, on SQLite by its IMMEDIATE transactions (one writer at a time). An append
+of one entry or of a batch is one lock, one indexed read of the chain head and
+one multi-row insert, all plain SQL built once (on the read path, building them
+through the ORM cost more than running them); a batch is chained in Python in
+order, so it hashes exactly like the same entries appended one by one. Entries
 never hold profile values: only attribute keys, ids, a pseudonym, an outcome.
 """
 
@@ -32,6 +34,8 @@ ACCESS_OUTCOMES = ("ok", "refused")
 
 # Key of the PostgreSQL advisory lock that serialises appends (any constant bigint, used nowhere else).
 CHAIN_LOCK_KEY = 0x5652_4D41_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF
+# Rows per multi-row INSERT: 16 parameters each stays far below PostgreSQL's and SQLite's limits.
+INSERT_ROWS = 500
 
 
 class InvalidAuditEntry(ValueError):
@@ -60,45 +64,57 @@ def _lock_chain():
 
 @cache
 def _statements(vendor):
-    """(head SQL, insert SQL, inserted fields) for AuditEntry on this database vendor."""
+    """(head SQL, insert SQL up to VALUES, one row's placeholders, inserted fields) for AuditEntry here."""
     quote = connection.ops.quote_name
     table = quote(AuditEntry._meta.db_table)
     head = f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
     fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
-    insert = (
-        f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(AuditEntry._meta.pk.column)}"
-    )
-    return head, insert, fields
+    insert = f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) VALUES "
+    row = f"({', '.join(['%s'] * len(fields))})"
+    returning = f" RETURNING {quote(AuditEntry._meta.pk.column)}, {quote('seq')}"
+    return head, insert, row, returning, fields
 
 
-def _insert(values):
-    _, insert, fields = _statements(connection.vendor)
-    entry = AuditEntry(**values)
-    with connection.cursor() as cursor:
-        cursor.execute(insert, [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields])
-        entry.pk = cursor.fetchone()[0]
-    entry._state.adding, entry._state.db = False, connection.alias
-    return entry
+def _insert(rows):
+    """Insert these entries (dicts of field values) with multi-row INSERTs; returns the saved entries."""
+    _, insert, row, returning, fields = _statements(connection.vendor)
+    entries = [AuditEntry(**values) for values in rows]
+    by_seq = {entry.seq: entry for entry in entries}
+    for start in range(0, len(entries), INSERT_ROWS):
+        chunk = entries[start:start + INSERT_ROWS]
+        params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for entry in chunk for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(insert + ", ".join([row] * len(chunk)) + returning, params)
+            # Matched by seq, not by position: the order of RETURNING rows is not promised.
+            for pk, seq in cursor.fetchall():
+                by_seq[seq].pk = pk
+    for entry in entries:
+        entry._state.adding, entry._state.db = False, connection.alias
+    return entries
 
 
-def _append(*, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id, reason, detail):
+def _append(entries):
+    """Chain these entries (dicts of the body's fields, in order) onto the head and insert them all.
+
+    One lock, one head read and one INSERT per INSERT_ROWS entries, whatever the count; every hash is
+    computed before anything is written, so an entry that cannot be encoded leaves the log unchanged.
+    """
     with transaction.atomic(savepoint=False):
         _lock_chain()
         with connection.cursor() as cursor:
             cursor.execute(_statements(connection.vendor)[0])
             head = cursor.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
-        values = dict(
-            version=chain.FORMAT_VERSION, kind=kind, event=event, at=at, grant_id=grant_id, client_pk=client_pk,
-            person=person, actor=actor, fields=fields, outcome=outcome, request_id=request_id, reason=reason,
-            detail=detail, prev_hash=prev_hash,
-        )
-        try:
-            digest = chain.entry_hash(chain.entry_body(**values))
-        except TypeError as error:
-            raise InvalidAuditEntry(str(error)) from None
-        return _insert(dict(seq=seq, hash=digest, **values))
+        rows = []
+        for values in entries:
+            values = dict(values, version=chain.FORMAT_VERSION, prev_hash=prev_hash)
+            try:
+                digest = chain.entry_hash(chain.entry_body(**values))
+            except TypeError as error:
+                raise InvalidAuditEntry(str(error)) from None
+            rows.append(dict(values, seq=seq, hash=digest))
+            seq, prev_hash = seq + 1, digest
+        return _insert(rows)
 
 
 def _moment(now):
@@ -131,22 +147,41 @@ def record_grant_event(grant, event, *, actor=None, reason="", detail=None, now=
     Call inside the transaction that changes the grant, after the change (the
     entry records the grant's new state). Returns the entry.
     """
-    from audit.receipts import issue_receipt
+    return record_grant_events([grant], event, actor=actor, reason=reason, detail=detail, now=now)[0]
+
+
+def record_grant_events(grants, event, *, actor=None, reason="", detail=None, now=None):
+    """Append the same event for each of these grants, in order; with receipts as record_grant_event.
+
+    The batch form of record_grant_event for sweeps and bulk changes: one chain
+    lock, one head read, the entries chained in Python and inserted together,
+    then the receipts in one query for their versions and one insert. The chain
+    is exactly what one record_grant_event per grant would have written. Raises
+    InvalidAuditEntry (nothing written) for an unknown event or a bad detail.
+    Returns the entries, in the order of ``grants``.
+    """
+    from audit.receipts import issue_receipts
 
     if event not in GRANT_EVENTS:
         raise InvalidAuditEntry(f"unknown grant event {event!r}")
     if detail is not None and not isinstance(detail, dict):
         raise InvalidAuditEntry("detail must be a dict of ids and terms")
-    at = _moment(now)
+    grants = list(grants)
+    if not grants:
+        return []
+    at, who, why = _moment(now), actor_label(actor), str(reason)[:1000]
     with transaction.atomic(savepoint=False):
-        entry = _append(
-            kind=AuditEntry.Kind.GRANT, event=event, at=at, grant_id=grant.pk, client_pk=grant.client_id,
-            person=pseudonym_for(grant.person_id), actor=actor_label(actor), fields=[], outcome="ok",
-            request_id="", reason=str(reason)[:1000], detail={**grant_snapshot(grant), **(detail or {})},
-        )
+        entries = _append([
+            dict(
+                kind=AuditEntry.Kind.GRANT, event=event, at=at, grant_id=grant.pk, client_pk=grant.client_id,
+                person=pseudonym_for(grant.person_id), actor=who, fields=[], outcome="ok", request_id="",
+                reason=why, detail={**grant_snapshot(grant), **(detail or {})},
+            )
+            for grant in grants
+        ])
         if event in RECEIPT_EVENTS:
-            issue_receipt(grant, entry, now=at)
-    return entry
+            issue_receipts(grants, entries, now=at)
+    return entries
 
 
 def record_access(grant, *, action, fields, outcome, request_id="", reason="", now=None):
@@ -162,8 +197,8 @@ def record_access(grant, *, action, fields, outcome, request_id="", reason="", n
     keys = list(fields)
     if not all(isinstance(key, str) and 0 < len(key) <= 100 for key in keys):
         raise InvalidAuditEntry("fields are attribute keys (short strings), never values")
-    return _append(
+    return _append([dict(
         kind=AuditEntry.Kind.ACCESS, event=action, at=_moment(now), grant_id=grant.pk, client_pk=grant.client_id,
         person=pseudonym_for(grant.person_id), actor="vendor", fields=sorted(set(keys)), outcome=outcome,
         request_id=str(request_id)[:100], reason=str(reason)[:1000], detail={},
-    )
+    )])[0]

@@ -13,7 +13,7 @@ server's key; anyone can check it with the public key at
 import uuid
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, prefetch_related_objects
 from django.urls import reverse
 from django.utils.duration import duration_iso_string
 
@@ -89,19 +89,34 @@ def build_payload(grant, *, receipt_id, version, event, entry, now):
     }
 
 
-def issue_receipt(grant, entry, *, now):
-    """Sign and store a receipt for the grant's current state, linked to the audit entry of the change.
+def issue_receipts(grants, entries, *, now):
+    """Sign and store a receipt of each grant's current state, linked to the audit entry of its change.
 
-    Called by ``audit.log.record_grant_event`` while it holds the chain lock, so
-    receipt versions of one grant never collide.
+    One receipt per (grant, entry) pair, in order, each at its grant's next
+    version (a grant that appears twice gets two consecutive versions). Called
+    by ``audit.log.record_grant_events`` while it holds the chain lock, so
+    versions of one grant never collide. Set-based, so a sweep's batch costs
+    the same few queries as one grant: clients and vendors not already loaded
+    (select_related) in one prefetch, the latest version of every grant in one
+    aggregate, and one insert.
     """
-    latest = Receipt.objects.filter(grant_id=grant.pk).aggregate(v=Max("version"))["v"] or 0
-    receipt_id = uuid.uuid4()
-    payload = build_payload(grant, receipt_id=receipt_id, version=latest + 1, event=entry.event, entry=entry, now=now)
-    return Receipt.objects.create(
-        id=receipt_id, grant_id=grant.pk, client_pk=grant.client_id, version=latest + 1, event=entry.event,
-        status=grant.status, issued_at=now, entry_seq=entry.seq, payload=payload, jws=signing.sign_jws(payload),
+    prefetch_related_objects(grants, "client__vendor")
+    latest = dict(
+        Receipt.objects.filter(grant_id__in={grant.pk for grant in grants})
+        .values_list("grant_id")
+        .annotate(Max("version"))
+        .order_by()
     )
+    receipts = []
+    for grant, entry in zip(grants, entries, strict=True):
+        version = latest[grant.pk] = latest.get(grant.pk, 0) + 1
+        receipt_id = uuid.uuid4()
+        payload = build_payload(grant, receipt_id=receipt_id, version=version, event=entry.event, entry=entry, now=now)
+        receipts.append(Receipt(
+            id=receipt_id, grant_id=grant.pk, client_pk=grant.client_id, version=version, event=entry.event,
+            status=grant.status, issued_at=now, entry_seq=entry.seq, payload=payload, jws=signing.sign_jws(payload),
+        ))
+    return Receipt.objects.bulk_create(receipts)
 
 
 def verify_receipt_document(document):
