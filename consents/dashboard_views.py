@@ -48,6 +48,7 @@ def _detail(request, grant, status=200, **forms):
         "history": history,
         "revoke_form": forms.get("revoke_form") or ReasonForm(prefix="revoke"),
         "pause_form": forms.get("pause_form") or PauseForm(prefix="pause"),
+        "resume_form": forms.get("resume_form") or ReasonForm(prefix="resume"),
         "narrow_form": forms.get("narrow_form") or NarrowForm(prefix="narrow", grant=grant),
         "shorten_form": forms.get("shorten_form") or ShortenForm(prefix="shorten", grant=grant),
         "leave_form": forms.get("leave_form") or ReasonForm(prefix="leave"),
@@ -101,7 +102,7 @@ def pause(request, grant_id):
 def resume(request, grant_id):
     grant = _grant_or_404(request, grant_id)
     return _act(
-        request, grant, "revoke_form", ReasonForm(request.POST, prefix="resume"),
+        request, grant, "resume_form", ReasonForm(request.POST, prefix="resume"),
         lambda data: services.resume_grant(grant, actor=request.user, reason=data["reason"]),
         "Resumed. The vendor can read again what this grant allows.",
     )

@@ -172,3 +172,22 @@ def test_a_receipt_withdrawal_link_lands_on_the_grant_page_with_the_revoke_butto
     assert page.redirect_chain[-1][0] == f"/connections/{grant.pk}/"
     assert '<button type="submit">Revoke</button>' in page.content.decode()
     assert stranger.status_code == 404
+
+
+def section(html, heading_id):
+    """The HTML of the card whose heading has this id (up to the card's end)."""
+    start = html.index(f'id="{heading_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_an_over_long_resume_reason_is_an_error_beside_the_resume_form_and_changes_nothing(client):
+    grant = make_grant(status=Grant.Status.PAUSED)
+
+    response = logged_in(client, grant.person).post(f"/connections/{grant.pk}/resume/", {"resume-reason": "x" * 1001})
+
+    html = response.content.decode()
+    grant.refresh_from_db()
+    assert response.status_code == 400
+    assert "at most 1000 characters" in section(html, "resume-h")
+    assert "at most 1000 characters" not in section(html, "revoke-h")
+    assert grant.status == Grant.Status.PAUSED and events_of(grant) == []
