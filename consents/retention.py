@@ -65,15 +65,15 @@ def mark_overdue_deletions(now=None, batch_size=BATCH_SIZE):
     return sweep(due, mark, batch_size=batch_size)
 
 
-def run_retention(now=None):
+def run_retention(now=None, batch_size=BATCH_SIZE):
     """Every retention sweep once, in order; returns what each did (for the command and the task)."""
     now = now or timezone.now()
     return {
-        "deletions_requested": request_due_deletions(now=now),
-        "deletions_overdue": mark_overdue_deletions(now=now),
+        "deletions_requested": request_due_deletions(now=now, batch_size=batch_size),
+        "deletions_overdue": mark_overdue_deletions(now=now, batch_size=batch_size),
         "vault_records_purged": vault.purge_expired_records(now=now),
         "erased_vaults_purged": vault.purge_erased_vaults(now=now),
-        "erased_accounts_purged": erasure.purge_erased_accounts(now=now),
+        "erased_accounts_purged": erasure.purge_erased_accounts(now=now, batch_size=batch_size),
         "expired_tokens_cleared": clear_expired_tokens(),
     }
 

@@ -20,5 +20,5 @@ def resume_due_grants():
 
 
 @shared_task
-def run_retention():
-    return retention.run_retention()
+def run_retention(batch_size=retention.BATCH_SIZE):
+    return retention.run_retention(batch_size=batch_size)
