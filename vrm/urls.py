@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from audit import receipt_views
 from vrm import health
+from vrm.middleware import bad_request, server_error
 from vrm.urls_portal import account_patterns, profile_patterns
 
 urlpatterns = [
@@ -26,3 +27,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]
+
+# An unreachable database met outside a view is a 503, not a 500 or a 400 (vrm/middleware.py).
+handler400 = bad_request
+handler500 = server_error

@@ -46,8 +46,19 @@ API_PROBLEMS = {
 }
 
 
-def problem(request, *, status_code, slug, title, detail, headers=None, **extra):
-    body = {
+# The database is unreachable: the request's transaction was rolled back, so the caller may simply retry.
+SERVICE_UNAVAILABLE = {
+    "status_code": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "slug": "service-unavailable",
+    "title": "Service unavailable",
+    "detail": "Nothing was changed; try again shortly.",
+}
+UNAVAILABLE_HEADERS = {"Retry-After": "5"}
+
+
+def problem_body(request, *, status_code, slug, title, detail, **extra):
+    """The RFC 7807 body, for DRF responses and for plain Django ones (outside the API's views)."""
+    return {
         "type": f"urn:vrm:problem:{slug}",
         "title": title,
         "status": status_code,
@@ -55,6 +66,10 @@ def problem(request, *, status_code, slug, title, detail, headers=None, **extra)
         "instance": request.path if request is not None else "",
         **extra,
     }
+
+
+def problem(request, *, status_code, slug, title, detail, headers=None, **extra):
+    body = problem_body(request, status_code=status_code, slug=slug, title=title, detail=detail, **extra)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -64,11 +79,8 @@ def problem_details_handler(exc, context):
         if isinstance(exc, error_class):
             return problem(request, status_code=status_code, slug=slug, title=title, detail=exc.message)
     if isinstance(exc, DatabaseError):
-        # The request's transaction was rolled back, so nothing of it was kept; the caller may retry.
         logger.exception("Database error during an API request")
-        return problem(request, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, slug="service-unavailable",
-                       title="Service unavailable", detail="Nothing was changed; try again shortly.",
-                       headers={"Retry-After": "5"})
+        return problem(request, **SERVICE_UNAVAILABLE, headers=UNAVAILABLE_HEADERS)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,0 +1,99 @@
+"""The database is unreachable: every surface answers 503 in its own format, never a 500 or a 400.
+
+While PostgreSQL restarts, or the network to it is cut, Django raises
+OperationalError (refused, terminated, starting up) or InterfaceError (a
+connection already closed). Every change is one transaction, so it was kept
+whole or not at all, and the caller may simply retry. Every other database
+error (integrity, programming errors) is a bug or bad input and stays a 500.
+
+Such an error is met in two places. In a view or its template, where
+``process_exception`` below sees it. Or outside the view, in a middleware:
+Django turns that into a response before any outer middleware could catch
+it, so it reaches us through the error handlers named in ``vrm/urls.py``:
+``server_error`` (handler500), and ``bad_request`` (handler400) for the
+session that could not be saved after the view, which Django reports as an
+interrupted session.
+"""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+from django.views import defaults
+
+from vendors.api.exceptions import PROBLEM_CONTENT_TYPE, SERVICE_UNAVAILABLE, UNAVAILABLE_HEADERS, problem_body
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_ERRORS = (OperationalError, InterfaceError)
+# The consent screen is a page for the person; the rest of /o/ answers OAuth clients.
+OAUTH_PAGES = ("/o/authorize/",)
+
+
+def caused_by_outage(error):
+    """True when `error`, or an error it was raised from or while handling, says the database is unreachable."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OUTAGE_ERRORS):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def unavailable_response(request):
+    """A 503 in the caller's format: problem details on the API, OAuth JSON on /o/, a page on the portal.
+
+    The page is rendered without the request's context: the user and the
+    messages live in the session, which lives in the database that is down.
+    """
+    path = request.path_info
+    status_code = SERVICE_UNAVAILABLE["status_code"]
+    if path.startswith("/api/"):
+        response = JsonResponse(
+            problem_body(request, **SERVICE_UNAVAILABLE), status=status_code, content_type=PROBLEM_CONTENT_TYPE
+        )
+    elif path.startswith("/o/") and not path.startswith(OAUTH_PAGES):
+        response = JsonResponse(
+            {"error": "temporarily_unavailable", "error_description": "The service is unavailable; try again shortly."},
+            status=status_code,
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=status_code)
+    for name, value in UNAVAILABLE_HEADERS.items():
+        response[name] = value
+    add_never_cache_headers(response)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """First in MIDDLEWARE: a view that finds the database unreachable answers 503 (see the module's doc)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not caused_by_outage(exception):
+            return None
+        logger.error("Database unreachable during %s %s", request.method, request.path, exc_info=exception)
+        return unavailable_response(request)
+
+
+def server_error(request):
+    """handler500: an outage met outside a view is a 503 as well; anything else is Django's plain 500."""
+    if caused_by_outage(sys.exception()):
+        return unavailable_response(request)
+    return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    """handler400: a session that could not be saved because the database is down is an outage, not a bad request."""
+    if caused_by_outage(exception):
+        return unavailable_response(request)
+    return defaults.bad_request(request, exception)
