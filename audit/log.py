@@ -34,7 +34,7 @@ ACCESS_OUTCOMES = ("ok", "refused")
 
 # Key of the PostgreSQL advisory lock that serialises appends (any constant bigint, used nowhere else).
 CHAIN_LOCK_KEY = 0x5652_4D41_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF
-# Rows per multi-row INSERT: 16 parameters each stays far below PostgreSQL's and SQLite's limits.
+# Rows per multi-row INSERT: at 16 parameters a row, far below PostgreSQL's and SQLite's limits.
 INSERT_ROWS = 500
 
 
@@ -63,34 +63,48 @@ def _lock_chain():
 
 
 @cache
-def _statements(vendor):
-    """(head SQL, insert SQL up to VALUES, one row's placeholders, inserted fields) for AuditEntry here."""
+def _head_sql(vendor):
     quote = connection.ops.quote_name
-    table = quote(AuditEntry._meta.db_table)
-    head = f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
-    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
-    insert = f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) VALUES "
+    return f"SELECT {quote('seq')}, {quote('hash')} FROM {quote(AuditEntry._meta.db_table)} ORDER BY {quote('seq')} DESC LIMIT 1"
+
+
+@cache
+def _insert_sql(model, key, vendor):
+    """(INSERT up to VALUES, one row's placeholders, RETURNING clause, inserted fields) for model here.
+
+    A primary key the database generates comes back with ``key``, a unique column
+    the caller already knows, to match rows without relying on RETURNING's order.
+    """
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    fields = [field for field in model._meta.concrete_fields if not (field.primary_key and pk.db_returning)]
+    insert = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "
     row = f"({', '.join(['%s'] * len(fields))})"
-    returning = f" RETURNING {quote(AuditEntry._meta.pk.column)}, {quote('seq')}"
-    return head, insert, row, returning, fields
+    returning = f" RETURNING {quote(pk.column)}, {quote(key)}" if pk.db_returning else ""
+    return insert, row, returning, fields
 
 
-def _insert(rows):
-    """Insert these entries (dicts of field values) with multi-row INSERTs; returns the saved entries."""
-    _, insert, row, returning, fields = _statements(connection.vendor)
-    entries = [AuditEntry(**values) for values in rows]
-    by_seq = {entry.seq: entry for entry in entries}
-    for start in range(0, len(entries), INSERT_ROWS):
-        chunk = entries[start:start + INSERT_ROWS]
-        params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for entry in chunk for field in fields]
+def insert_rows(objs, *, key=None):
+    """Insert unsaved instances of one append-only model with multi-row INSERTs; returns them, saved.
+
+    Plain SQL built once per model: Django's bulk_create on PostgreSQL sends
+    arrays for UNNEST, whose client-side quoting cost more than the INSERT.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    insert, row, returning, fields = _insert_sql(model, key, connection.vendor)
+    by_key = {getattr(obj, key): obj for obj in objs} if returning else {}
+    for start in range(0, len(objs), INSERT_ROWS):
+        chunk = objs[start:start + INSERT_ROWS]
+        params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in fields]
         with connection.cursor() as cursor:
             cursor.execute(insert + ", ".join([row] * len(chunk)) + returning, params)
-            # Matched by seq, not by position: the order of RETURNING rows is not promised.
-            for pk, seq in cursor.fetchall():
-                by_seq[seq].pk = pk
-    for entry in entries:
-        entry._state.adding, entry._state.db = False, connection.alias
-    return entries
+            for pk, value in cursor.fetchall() if returning else ():
+                by_key[value].pk = pk
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+    return objs
 
 
 def _append(entries):
@@ -102,7 +116,7 @@ def _append(entries):
     with transaction.atomic(savepoint=False):
         _lock_chain()
         with connection.cursor() as cursor:
-            cursor.execute(_statements(connection.vendor)[0])
+            cursor.execute(_head_sql(connection.vendor))
             head = cursor.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
         rows = []
@@ -114,7 +128,7 @@ def _append(entries):
                 raise InvalidAuditEntry(str(error)) from None
             rows.append(dict(values, seq=seq, hash=digest))
             seq, prev_hash = seq + 1, digest
-        return _insert(rows)
+        return insert_rows([AuditEntry(**values) for values in rows], key="seq")
 
 
 def _moment(now):

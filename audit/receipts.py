@@ -11,14 +11,16 @@ server's key; anyone can check it with the public key at
 """
 
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Max, prefetch_related_objects
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 from django.utils.duration import duration_iso_string
 
 from audit import signing, standalone_verify
 from audit.chain import format_time
+from audit.log import insert_rows
 from audit.models import Receipt
 from audit.pseudonyms import pseudonym_for
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
@@ -36,9 +38,18 @@ def _iso(value):
     return format_time(value) if value else None
 
 
+# Stands for the grant id in the withdrawal URL, which is resolved once rather than once per receipt.
+_ANY_GRANT = uuid.UUID(int=0)
+
+
+@lru_cache(maxsize=8)
+def _withdrawal_url_pattern(site_url, urlconf):
+    return site_url + reverse("receipts:withdraw", urlconf=urlconf, args=[_ANY_GRANT])
+
+
 def withdrawal_url(grant):
     """Where the person withdraws this consent: the portal's grant page."""
-    return settings.SITE_URL + reverse("receipts:withdraw", args=[grant.pk])
+    return _withdrawal_url_pattern(settings.SITE_URL, get_urlconf() or settings.ROOT_URLCONF).replace(str(_ANY_GRANT), str(grant.pk))
 
 
 def build_payload(grant, *, receipt_id, version, event, entry, now):
@@ -98,7 +109,7 @@ def issue_receipts(grants, entries, *, now):
     versions of one grant never collide. Set-based, so a sweep's batch costs
     the same few queries as one grant: clients and vendors not already loaded
     (select_related) in one prefetch, the latest version of every grant in one
-    aggregate, and one insert.
+    aggregate, and one multi-row insert.
     """
     prefetch_related_objects(grants, "client__vendor")
     latest = dict(
@@ -116,7 +127,7 @@ def issue_receipts(grants, entries, *, now):
             id=receipt_id, grant_id=grant.pk, client_pk=grant.client_id, version=version, event=entry.event,
             status=grant.status, issued_at=now, entry_seq=entry.seq, payload=payload, jws=signing.sign_jws(payload),
         ))
-    return Receipt.objects.bulk_create(receipts)
+    return insert_rows(receipts)
 
 
 def verify_receipt_document(document):
