@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Max, prefetch_related_objects
-from django.urls import get_urlconf, reverse
+from django.urls import reverse
 from django.utils.duration import duration_iso_string
 
 from audit import signing, standalone_verify
@@ -49,7 +49,8 @@ def _withdrawal_url_pattern(site_url, urlconf):
 
 def withdrawal_url(grant):
     """Where the person withdraws this consent: the portal's grant page."""
-    return _withdrawal_url_pattern(settings.SITE_URL, get_urlconf() or settings.ROOT_URLCONF).replace(str(_ANY_GRANT), str(grant.pk))
+    pattern = _withdrawal_url_pattern(settings.SITE_URL, settings.ROOT_URLCONF)
+    return pattern.replace(str(_ANY_GRANT), str(grant.pk))
 
 
 def build_payload(grant, *, receipt_id, version, event, entry, now):
