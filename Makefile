@@ -39,7 +39,7 @@ clean:
 
 # Benchmarks (bench/, README "Performance"): each starts what it needs on PostgreSQL 127.0.0.1:5432
 # (its own database vrm_bench, re-created each run; BENCH_DATABASE_URL to change), prints a table, asserts nothing timed.
-.PHONY: bench bench-read bench-profile bench-grants bench-rotation bench-audit bench-purge bench-expiry
+.PHONY: bench bench-read bench-profile bench-grants bench-rotation bench-audit bench-purge bench-expiry bench-dashboard
 bench-read: install
 	$(PY) -m bench.read_path
 bench-profile: install
@@ -54,4 +54,6 @@ bench-purge: install
 	$(PY) -m bench.retention_purge
 bench-expiry: install
 	$(PY) -m bench.grant_expiry
-bench: bench-read bench-grants bench-rotation bench-audit bench-purge bench-expiry
+bench-dashboard: install
+	$(PY) -m bench.dashboard
+bench: bench-read bench-grants bench-rotation bench-audit bench-purge bench-expiry bench-dashboard
