@@ -13,10 +13,13 @@ from consents.grants import check_access, count_read
 from vendors.models import AccessToken
 
 
+PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
 def request_id(request):
     """The caller's X-Request-ID when it is a plain token, else a fresh one (for correlating audit entries)."""
-    given = request.headers.get("X-Request-ID", "")
-    return given if re.fullmatch(r"[A-Za-z0-9._-]{1,64}", given) else uuid.uuid4().hex
+    given = request.META.get("HTTP_X_REQUEST_ID", "")
+    return given if PLAIN_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 class GrantPermission(BasePermission):

@@ -54,7 +54,9 @@ class ProfileView(VendorAPIView):
             audit_log.record_access(
                 grant, action="read", fields=fields, outcome="ok", request_id=request.request_id
             )
-        return Response(ProfileSerializer({"grant_id": grant.id, "scopes": scopes, "profile": profile}).data)
+        # Already plain JSON types in ProfileSerializer's shape (which documents it); serialising again copies
+        # the serializer's fields on every read for an identical body.
+        return Response({"grant_id": str(grant.id), "scopes": scopes, "profile": profile})
 
 
 class GrantView(VendorAPIView):
