@@ -2,9 +2,10 @@
 serves vendor reads and a person pausing and resuming a grant while the database stops and starts again.
 
 Every request that fails is a 503 in its caller's format (problem details on the API, a page on the portal),
-none goes unanswered and no worker dies; reads succeed again shortly after without restarting gunicorn
-(health-checked persistent connections); every read served has exactly one audit entry; each grant's
-status agrees with its last audit event and every change answered has its one event; the chain verifies.
+none goes unanswered and no worker dies; reads succeed again shortly after without restarting gunicorn, and a
+restart while the workers sit idle is not seen at all (health-checked persistent connections); every read
+served has exactly one audit entry; each grant's status agrees with its last audit event and every change
+answered has its one event; the chain verifies.
 """
 
 import json
@@ -60,7 +61,9 @@ def run(command, *, env=None, cwd=BASE_DIR, timeout=180):
     """Run a command to its end with no stdin (CI has none); fail with its output if it fails."""
     result = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                             timeout=timeout)
-    assert result.returncode == 0, f"{command[:3]} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{command[:3]} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    )
     return result.stdout
 
 
@@ -93,6 +96,10 @@ class ThrowawayPostgres:
     def stop(self, mode="fast"):
         """Fast: open transactions are rolled back and their connections cut, as in a real restart."""
         self.pg_ctl("-m", mode, "stop")
+
+    def restart(self):
+        """Fast, with the options it was started with."""
+        self.pg_ctl("-m", "fast", "-l", str(self.root / "server.log"), "restart")
 
     def is_running(self):
         status = subprocess.run([*self.as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data), "status"],
@@ -304,6 +311,11 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
             wait_until(lambda: load.count(lambda a: a.started > restarted and a.status == 200) >= RECOVERED_READS
                        and load.count(lambda a: a.started > restarted and a.status == 302) >= CHANGES,
                        timeout=60, message="reads and changes succeeding after the restart")
+        # Again while every worker sits idle on its persistent connection: the health check replaces it unseen.
+        throwaway_postgres.restart()
+        with requests.Session() as http:
+            quiet = [load.ask(http, "read", grant_id, "GET", f"{base}/api/v1/profile",
+                              headers={"Authorization": f"Bearer {token}"}) for grant_id, token in [grants[0]] * 6]
         workers_after, still_serving, loaded = worker_pids(server), server.poll() is None, time.monotonic()
     answers = load.answers
     reads_ok = [a for a in answers if a.kind == "read" and a.status == 200]
@@ -311,7 +323,8 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
     recovered_after = min(a.ended for a in reads_ok if a.started > restarted) - restarted
     reads, statuses, last_events, events = audit_facts(throwaway_postgres.url("vrm"))
     verified = json.loads(run([sys.executable, "manage.py", "verify_audit_log", "--json"], env=env))
-    print(f"\n{len(answers)} requests: {len(reads_ok)} reads served, {len(failed)} failed (all 503), "
+    print(f"\n{len(answers)} requests: {len(reads_ok)} reads served, {len(failed)} failed "
+          f"(statuses {sorted({a.status for a in failed}, key=str)}), "
           f"{sum(1 for a in failed if a.kind != 'read')} of them portal changes; outage "
           f"{restarted - stopping:.1f} s, reads served again {recovered_after:.2f} s after the restart; "
           f"{sum(1 for a in failed if a.request_id in reads)} failed reads were audited. Migrate and seed "
@@ -320,6 +333,7 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
 
     assert still_serving and workers_after == workers, "a gunicorn worker died or was replaced"
     assert [a for a in answers if a.status is None] == [], "a request went unanswered"
+    assert [a.status for a in quiet] == [200] * len(quiet), "a stale connection surfaced after a quiet restart"
     assert {a.status for a in failed} == {503}
     assert all(a.problem_type() == "urn:vrm:problem:grant-paused" for a in answers if a.status == 403)
     assert all(a.problem_type() == "urn:vrm:problem:service-unavailable" for a in failed if a.kind == "read")
