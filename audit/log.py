@@ -65,7 +65,8 @@ def _lock_chain():
 @cache
 def _head_sql(vendor):
     quote = connection.ops.quote_name
-    return f"SELECT {quote('seq')}, {quote('hash')} FROM {quote(AuditEntry._meta.db_table)} ORDER BY {quote('seq')} DESC LIMIT 1"
+    table = quote(AuditEntry._meta.db_table)
+    return f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
 
 
 @cache

@@ -35,7 +35,8 @@ def test_a_batch_is_chained_exactly_like_one_append_per_grant():
         batch = record_grant_events(grants, "changed", reason="new terms", detail={"by": "sweep"}, now=now)
     with transaction.atomic():
         singles = [
-            record_grant_event(grant, "changed", reason="new terms", detail={"by": "sweep"}, now=now) for grant in grants
+            record_grant_event(grant, "changed", reason="new terms", detail={"by": "sweep"}, now=now)
+            for grant in grants
         ]
 
     bodies = stored_bodies()
