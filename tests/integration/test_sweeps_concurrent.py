@@ -17,11 +17,9 @@ from consents.expiry import expire_due_grants
 from consents.models import Grant
 from tests.integration.test_sweeps import many_due_grants
 from tests.processes import celery_worker, wait_until
-from tests.vendors.factories import make_client
 from tests.vendors.webhook_receiver import webhook_receiver
 from vendors import webhooks
 from vendors.models import OAuthClient, WebhookDelivery
-from vrm.models import User
 
 pytestmark = pytest.mark.integration
 
@@ -54,23 +52,11 @@ def test_two_concurrent_sweeps_record_one_event_per_grant(transactional_db):
 
 
 def many_grants_past_retention(count):
-    """`count` expired grants of new people whose retention ran out a moment ago (deletion not yet asked)."""
-    oauth_client, _ = make_client()
-    people = User.objects.bulk_create(
-        [User(username=f"retention-{oauth_client.pk}-{i}", role=User.Role.PERSON) for i in range(count)]
-    )
-    now = timezone.now()
-    Grant.objects.bulk_create(
-        [
-            Grant(
-                person=person, client=oauth_client, requested_scopes=["contact:read"], scopes=["contact:read"],
-                purpose=Grant.Purpose.DELIVERY, starts_at=now - timedelta(days=40), expires_at=now - timedelta(days=31),
-                ended_at=now - timedelta(days=31), retention=timedelta(days=31), retention_ends_at=now - timedelta(seconds=1),
-                status=Grant.Status.EXPIRED,
-            )
-            for person in people
-        ]
-    )
+    """`count` expired grants of new people whose retention ran out a moment ago (deletion not yet asked);
+    call it before adding any other grant."""
+    many_due_grants(count)
+    ended = timezone.now() - timedelta(days=1)
+    Grant.objects.update(status=Grant.Status.EXPIRED, ended_at=ended, retention_ends_at=ended + timedelta(hours=1))
 
 
 def results_in(*logs):
@@ -85,8 +71,8 @@ def once_per_grant(queryset, grant_ids):
 
 def test_two_worker_processes_sweeping_the_same_grants_expire_and_request_each_once(transactional_db, tmp_path):
     to_expire, past_retention = 300, 200
-    many_due_grants(to_expire)
     many_grants_past_retention(past_retention)
+    many_due_grants(to_expire)
     expiring = list(Grant.objects.filter(status=Grant.Status.ACTIVE).values_list("pk", flat=True))
     retained = list(Grant.objects.filter(status=Grant.Status.EXPIRED).values_list("pk", flat=True))
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
