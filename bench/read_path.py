@@ -12,6 +12,12 @@ endpoints from a separate load process on 127.0.0.1:
 2. open loop at the baseline's median throughput (and at half of it): p50/p99 of
    both at the same fixed rate.
 
+``--diagnose-async-commit`` turns off synchronous_commit on the bench database
+(only there, only for this run) before the load starts: a read's audit append
+then commits without waiting for its WAL flush inside the audit chain's lock.
+That shows how much of the gap is the flush; it is NOT the product's
+configuration, and the output says so.
+
 Prints Markdown tables; asserts nothing about time.
 """
 
@@ -118,6 +124,24 @@ def queries_per_request(reader_token, baseline_token):
     return counts
 
 
+ASYNC_COMMIT_NOTE = (
+    "DIAGNOSTIC RUN: synchronous_commit = off on the bench database. A commit does not wait for its WAL flush, "
+    "so these figures are NOT the product's configuration (which keeps every audit entry durable on commit)."
+)
+
+
+def set_synchronous_commit(enabled):
+    """Diagnostic only: the bench database's synchronous_commit for every new connection (gunicorn's)."""
+    from django.db import connection
+
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        if enabled:
+            cursor.execute(f"ALTER DATABASE {name} RESET synchronous_commit")
+        else:
+            cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+
+
 def count_values(body):
     return sum(len(values) for values in body["profile"].values())
 
@@ -133,6 +157,8 @@ def main(argv=None):
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per load run (default 15)")
     parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds per endpoint (default 3)")
     parser.add_argument("--show-sql", action="store_true", help="print each endpoint's SQL statements")
+    parser.add_argument("--diagnose-async-commit", action="store_true",
+                        help="diagnostic: synchronous_commit off on the bench database (not the product's setting)")
     args = parser.parse_args(argv)
 
     harness.setup()
@@ -142,6 +168,9 @@ def main(argv=None):
     baseline_token = seed_baseline(reader.person, reader.client)
     queries = queries_per_request(reader.token, baseline_token)
     machine = harness.machine()
+    if args.diagnose_async_commit:
+        print(f"\n{ASYNC_COMMIT_NOTE}\n", file=sys.stderr)
+        set_synchronous_commit(False)
 
     port = free_port()
     log_path = harness.REPO / "var" / "bench-gunicorn.log"
@@ -176,7 +205,11 @@ def main(argv=None):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if args.diagnose_async_commit:
+            set_synchronous_commit(True)
 
+    if args.diagnose_async_commit:
+        print(f"\n**{ASYNC_COMMIT_NOTE}**")
     print(f"\nMachine: {machine}")
     print(f"gunicorn: {args.workers} sync workers on 127.0.0.1, PostgreSQL {harness.database_name(os.environ['DATABASE_URL'])}"
           f"; load: a separate process, new connection per request.")
