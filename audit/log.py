@@ -90,6 +90,8 @@ def insert_rows(objs, *, key=None):
 
     Plain SQL built once per model: Django's bulk_create on PostgreSQL sends
     arrays for UNNEST, whose client-side quoting cost more than the INSERT.
+    ``key`` (a unique field already set) matches the primary keys the database
+    generates to their rows; a model whose keys the caller sets needs none.
     """
     if not objs:
         return objs
