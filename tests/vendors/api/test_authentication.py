@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.request import Request
 
 from tests.vendors.factories import UserFactory, issue_token, make_grant
+from vendors.api.authentication import BearerTokenAuthentication
 from vendors.models import AccessToken
 
 pytestmark = pytest.mark.django_db
@@ -104,10 +106,6 @@ def test_a_resource_bound_token_works_only_at_its_resource(client, raw, resource
 def test_the_token_is_the_request_auth_with_its_grant_user_and_client_loaded_in_one_statement(
     rf, raw, django_assert_num_queries
 ):
-    from rest_framework.request import Request
-
-    from vendors.api.authentication import BearerTokenAuthentication
-
     request = Request(rf.get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {raw}"))
 
     with django_assert_num_queries(1):
