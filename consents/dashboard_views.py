@@ -37,7 +37,8 @@ def _grant_or_404(request, grant_id):
 @person_required
 @require_GET
 def dashboard(request):
-    return TemplateResponse(request, "consents/dashboard.html", {"grants": selectors.grants_for_person(request.user)})
+    page = selectors.grants_for_person(request.user, request.GET.get("page"))
+    return TemplateResponse(request, "consents/dashboard.html", {"grants": page.object_list, "page": page})
 
 
 def _detail(request, grant, status=200, **forms):

@@ -1,7 +1,12 @@
 """Read-only queries about grants."""
 
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+
 from audit.selectors import access_stats_for_grants, history_for_person
 from consents.models import Grant
+
+DASHBOARD_PAGE_SIZE = 100
 
 
 def live_grant(person, client):
@@ -9,15 +14,22 @@ def live_grant(person, client):
     return Grant.objects.filter(person=person, client=client, status__in=Grant.LIVE_STATUSES).first()
 
 
-def grants_for_person(person):
-    """The person's grants, live ones first then newest, each with `access_count` and `last_access_at`
-    (two queries whatever the number of grants)."""
-    grants = list(Grant.objects.filter(person=person).select_related("client__vendor").order_by("-created_at"))
-    stats = access_stats_for_grants([grant.pk for grant in grants])
-    for grant in grants:
+def grants_for_person(person, page_number=1, per_page=DASHBOARD_PAGE_SIZE):
+    """One page of the person's grants, live ones first then newest, each with `access_count` and
+    `last_access_at`: three queries (count, page, access stats of that page) whatever the number of
+    grants. A page number that is not a number gives the first page, one past the end the last."""
+    grants = (
+        Grant.objects.filter(person=person)
+        .select_related("client__vendor")
+        .annotate(ended=Case(When(status__in=Grant.LIVE_STATUSES, then=Value(0)), default=Value(1),
+                             output_field=IntegerField()))
+        .order_by("ended", "-created_at", "-id")
+    )
+    page = Paginator(grants, per_page).get_page(page_number)
+    stats = access_stats_for_grants([grant.pk for grant in page.object_list])
+    for grant in page.object_list:
         grant.access_count, grant.last_access_at = stats.get(grant.pk, (0, None))
-    grants.sort(key=lambda grant: grant.status not in Grant.LIVE_STATUSES)
-    return grants
+    return page
 
 
 def grant_of_person(person, grant_id):

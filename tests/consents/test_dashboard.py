@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from audit import log as audit_log
 from consents.models import Grant
+from consents.selectors import DASHBOARD_PAGE_SIZE
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
 from tests.vendors.factories import UserFactory, issue_token, make_grant
 from vrm import vault
@@ -57,6 +58,27 @@ def test_the_dashboard_query_count_does_not_grow_with_grants(client):
 
     assert (with_five[1], with_fifty[1]) == (5, 50)
     assert with_five[0] == with_fifty[0]
+
+
+def test_hundreds_of_grants_come_in_pages_live_ones_first(client, settings):
+    person = UserFactory()
+    live = make_grant(person=person)
+    for _ in range(DASHBOARD_PAGE_SIZE + 20):
+        make_grant(person=person, client=live.client, status=Grant.Status.REVOKED)
+    logged_in(client, person)
+
+    first = client.get("/connections/").content.decode()
+    second = client.get("/connections/", {"page": 2}).content.decode()
+    not_a_number = client.get("/connections/", {"page": "<script>"})
+    past_the_end = client.get("/connections/", {"page": 99}).content.decode()
+
+    rows = lambda html: html.count('<th scope="row">')  # noqa: E731 - one-line counter
+    assert (rows(first), rows(second)) == (DASHBOARD_PAGE_SIZE, 21)
+    assert f'href="/connections/{live.pk}/"' in first and f'href="/connections/{live.pk}/"' not in second
+    assert 'href="?page=2" rel="next"' in first and 'href="?page=1" rel="prev"' in second
+    assert not_a_number.status_code == 200 and rows(not_a_number.content.decode()) == DASHBOARD_PAGE_SIZE
+    assert "<script>" not in not_a_number.content.decode()
+    assert rows(past_the_end) == 21
 
 
 def test_the_detail_page_shows_the_access_history_of_that_grant_only(client):
