@@ -4,7 +4,7 @@ import base64
 import pytest
 from django.apps import apps
 
-from tests.processes import database_url_for_test_db
+from tests.processes import child_database_env
 from tests.vrm.factories import PersonFactory
 from tests.vrm.test_settings import PRODUCTION, run_python
 from vrm import crypto, vault
@@ -48,7 +48,7 @@ def row_counts():
 
 
 def start(args, tmp_path, master_keys):
-    env = dict(PRODUCTION, VRM_MASTER_KEYS=master_keys, VRM_VAR_DIR=str(tmp_path), DATABASE_URL=database_url_for_test_db())
+    env = dict(PRODUCTION, VRM_MASTER_KEYS=master_keys, VRM_VAR_DIR=str(tmp_path), **child_database_env())
     # A process that wrongly starts runs until run_python's timeout, which fails the test.
     return run_python([arg.replace("{var}", str(tmp_path)) for arg in args], env)
 
