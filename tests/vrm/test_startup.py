@@ -3,6 +3,8 @@
 import base64
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.processes import child_database_env
 from tests.vrm.factories import PersonFactory
@@ -91,6 +93,16 @@ def test_the_system_check_names_every_missing_key_in_one_error(stored_vaults, se
 
     assert [error.id for error in errors] == ["vrm.E001"]
     assert ", ".join(sorted([STORED_ID, crypto.key_id_for(bytes([0x52]) * 32)])) in errors[0].msg
+
+
+def test_the_master_keys_in_use_are_read_from_the_key_store_alone(stored_vaults, settings):
+    settings.VRM_MASTER_KEYS = [OTHER]
+
+    with CaptureQueriesContext(connection) as main_database_queries:
+        errors = check_master_keys()
+
+    assert [error.id for error in errors] == ["vrm.E001"] and STORED_ID in errors[0].msg
+    assert len(main_database_queries) == 0
 
 
 def test_a_fresh_database_without_vaults_passes(settings):
