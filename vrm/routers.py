@@ -8,8 +8,10 @@ KEYSTORE = "keystore"
 KEYSTORE_MODELS = {("vrm", "datakey")}
 
 
-def _in_keystore(model):
-    return (model._meta.app_label, model._meta.model_name) in KEYSTORE_MODELS
+def _in_keystore(model_or_instance):
+    # Through _meta, not type(): a lazy object (request.user) stands in for its model instance.
+    meta = model_or_instance._meta
+    return (meta.app_label, meta.model_name) in KEYSTORE_MODELS
 
 
 class KeyStoreRouter:
@@ -23,7 +25,7 @@ class KeyStoreRouter:
 
     def allow_relation(self, obj1, obj2, **hints):
         # No foreign key crosses the two databases (Vault keeps a plain reference).
-        if _in_keystore(type(obj1)) != _in_keystore(type(obj2)):
+        if _in_keystore(obj1) != _in_keystore(obj2):
             return False
         return None
 
