@@ -182,8 +182,8 @@ def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]
     Record categories give {"records": [record dicts]} of records still retained at `now`.
     Profile values come with the vault's key reference in one narrow plain SQL query, the wrapped key
     in one more from the key store; a vault without any of them, and record categories, take one more
-    each. Raises crypto.DecryptionError if a value was
-    tampered with or copied from another row, or if the vault was erased (its key is gone).
+    each. Raises crypto.DecryptionError if a value was tampered with or copied from another row, or if
+    the vault was erased (its key is gone).
     """
     now = now or timezone.now()
     categories = _check_categories(categories)
