@@ -3,7 +3,7 @@
 Every script calls :func:`setup` first. It points Django at ``bench.settings``
 with DEBUG off and fresh secrets, drops and re-creates the bench database
 (``vrm_bench`` on 127.0.0.1 unless BENCH_DATABASE_URL says otherwise) and the bench
-key store (``vrm_bench_keystore``, BENCH_KEYSTORE_URL), refusing any name not
+key store (the same name plus ``_keystore`` unless BENCH_KEYSTORE_URL says otherwise), refusing any name not
 starting with ``vrm_bench`` so nothing else is ever dropped, and migrates both. Benchmarks print figures and assert nothing about time.
 """
 
@@ -22,7 +22,6 @@ from bench.load import percentile
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/vrm_bench"
-DEFAULT_KEYSTORE_URL = "postgres://postgres@127.0.0.1:5432/vrm_bench_keystore"
 BENCH_DB_PREFIX = "vrm_bench"
 
 
@@ -45,10 +44,12 @@ def bench_environment():
     (the bench database is new each run), plain http on 127.0.0.1.
     """
     env = dict(os.environ)
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-        VRM_KEYSTORE_URL=os.environ.get("BENCH_KEYSTORE_URL", DEFAULT_KEYSTORE_URL),
+        DATABASE_URL=database_url,
+        # Beside each bench database its own key store, so benchmarks on different databases never share one.
+        VRM_KEYSTORE_URL=os.environ.get("BENCH_KEYSTORE_URL", f"{database_url}_keystore"),
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
