@@ -17,7 +17,9 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-test.txt
 install: $(VENV)/.installed
 
 # The portal on http://127.0.0.1:8000 with a Celery worker and beat beside it; Ctrl-C stops all three.
+# The key store (var/keystore.sqlite3, or VRM_KEYSTORE_URL) is migrated first: moving keys into it needs its table.
 run: install
+	DEBUG=1 $(PY) manage.py migrate --database keystore --noinput
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(BIN)/honcho -f Procfile.dev start
@@ -30,7 +32,7 @@ browser:
 	  else echo "Install Debian's chromium and chromium-driver (sudo apt-get install chromium chromium-driver)" >&2; exit 1; fi; \
 	fi
 
-# Every test. With DATABASE_URL / CELERY_BROKER_URL / CACHE_URL set, on those servers.
+# Every test. With DATABASE_URL / VRM_KEYSTORE_URL / CELERY_BROKER_URL / CACHE_URL set, on those servers.
 test: install browser
 	$(BIN)/pytest
 
@@ -38,7 +40,8 @@ clean:
 	rm -rf $(VENV) var staticfiles
 
 # Benchmarks (bench/, README "Performance"): each starts what it needs on PostgreSQL 127.0.0.1:5432
-# (its own database vrm_bench, re-created each run; BENCH_DATABASE_URL to change), prints a table, asserts nothing timed.
+# (its own databases vrm_bench and vrm_bench_keystore for the key store, re-created each run; BENCH_DATABASE_URL and
+# BENCH_KEYSTORE_URL to change), prints a table, asserts nothing timed.
 .PHONY: bench bench-read bench-profile bench-grants bench-rotation bench-audit bench-purge bench-expiry bench-dashboard
 bench-read: install
 	$(PY) -m bench.read_path

@@ -2,9 +2,9 @@
 
 Every script calls :func:`setup` first. It points Django at ``bench.settings``
 with DEBUG off and fresh secrets, drops and re-creates the bench database
-(``vrm_bench`` on 127.0.0.1 unless BENCH_DATABASE_URL says otherwise; a name not
-starting with ``vrm_bench`` is refused, so nothing else is ever dropped), and
-migrates it. Benchmarks print figures and assert nothing about time.
+(``vrm_bench`` on 127.0.0.1 unless BENCH_DATABASE_URL says otherwise) and the bench
+key store (the same name plus ``_keystore`` unless BENCH_KEYSTORE_URL says otherwise), refusing any name not
+starting with ``vrm_bench`` so nothing else is ever dropped, and migrates both. Benchmarks print figures and assert nothing about time.
 """
 
 import base64
@@ -44,9 +44,12 @@ def bench_environment():
     (the bench database is new each run), plain http on 127.0.0.1.
     """
     env = dict(os.environ)
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+        DATABASE_URL=database_url,
+        # Beside each bench database its own key store, so benchmarks on different databases never share one.
+        VRM_KEYSTORE_URL=os.environ.get("BENCH_KEYSTORE_URL", f"{database_url}_keystore"),
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
@@ -92,6 +95,7 @@ def setup(*, fresh_database=True):
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     if fresh_database:
         recreate_database(os.environ["DATABASE_URL"])
+        recreate_database(os.environ["VRM_KEYSTORE_URL"])
     import django
 
     django.setup()
@@ -99,6 +103,7 @@ def setup(*, fresh_database=True):
         from django.core.management import call_command
 
         started = time.perf_counter()
+        call_command("migrate", database="keystore", verbosity=0, interactive=False)
         call_command("migrate", verbosity=0, interactive=False)
         print(f"(bench database {database_name(os.environ['DATABASE_URL'])} migrated in "
               f"{time.perf_counter() - started:.1f} s)", file=sys.stderr)

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.key_rotation            (or: make bench-rotation)
 
 Bulk-seeds the vaults (each with a real data key wrapped by the current master
-key, through vrm.crypto), puts a second master key first, and runs what an
+key, through vrm.crypto, in the bench key store), puts a second master key first, and runs what an
 operator runs: the ``rotate_master_key`` command (its default batch size), which
 drives vrm.vault.rewrap_next_batch. Then checks a sample of data keys opens with
 the new key alone. Prints vaults per second; asserts nothing about time.
@@ -18,18 +18,10 @@ from bench import harness
 
 
 def seed_vaults(count):
-    from vrm import crypto
-    from vrm.models import Vault
-
-    from bench.seed import BATCH, bulk_people
+    from bench.seed import bulk_people, bulk_vaults
 
     people = bulk_people(count, "vault-owner")
-    for start in range(0, count, BATCH):
-        vaults = []
-        for person_id in people[start : start + BATCH]:
-            _, wrapped = crypto.new_data_key(person_id)
-            vaults.append(Vault(person_id=person_id, wrapped_key=wrapped.ciphertext, key_id=wrapped.key_id))
-        Vault.objects.bulk_create(vaults)
+    bulk_vaults(people)
     return people
 
 
@@ -41,18 +33,19 @@ def main(argv=None):
     harness.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connections
     from django.test.utils import override_settings
 
     from vrm import crypto
-    from vrm.models import Vault
+    from vrm.models import DataKey, Vault
     from vrm.vault import ROTATION_BATCH_SIZE
 
     machine = harness.machine()
     started = time.perf_counter()
     people = seed_vaults(args.vaults)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    for alias in ("default", "keystore"):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("ANALYZE")
     seeded = time.perf_counter() - started
     first_key, second_key = settings.VRM_MASTER_KEYS[0], harness.new_master_key()
     rows = []
@@ -67,9 +60,13 @@ def main(argv=None):
                      harness.per_second(summary["rewrapped"], elapsed), summary["remaining"]])
 
     with override_settings(VRM_MASTER_KEYS=[second_key]):  # every data key opens with the newest key alone
-        sample = Vault.objects.filter(person_id__in=people[:: max(1, len(people) // 100)])
-        for item in sample:
-            crypto.unwrap(crypto.WrappedKey(bytes(item.wrapped_key), item.key_id), item.person_id)
+        sample = dict(Vault.objects.filter(person_id__in=people[:: max(1, len(people) // 100)]).values_list("key_ref", "person_id"))
+        opened = 0
+        for item in DataKey.objects.filter(id__in=list(sample)):
+            crypto.unwrap(crypto.WrappedKey(bytes(item.wrapped_key), item.key_id), sample[item.id], item.id)
+            opened += 1
+        if opened != len(sample):
+            raise SystemExit(f"only {opened} of {len(sample)} sampled vaults have a data key in the key store")
 
     print(f"\nMachine: {machine}")
     print(f"Seeded {args.vaults:,} vaults (bulk insert) in {seeded:.1f} s.")

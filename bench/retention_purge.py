@@ -21,16 +21,14 @@ PER_PERSON = 100
 
 
 def seed_records(count, *, retain_until, now):
-    from vrm import crypto, vault
-    from vrm.models import Vault, VaultRecord
+    from vrm import vault
+    from vrm.models import VaultRecord
 
-    from bench.seed import BATCH, bulk_people
+    from bench.seed import BATCH, bulk_people, bulk_vaults
 
     people = bulk_people(max(1, count // PER_PERSON), f"records-{retain_until:%Y%m%d%H%M%S}")
     records = []
-    for person_id in people:
-        key, wrapped = crypto.new_data_key(person_id)
-        holder = Vault.objects.create(person_id=person_id, wrapped_key=wrapped.ciphertext, key_id=wrapped.key_id)
+    for holder, key in bulk_vaults(people).values():
         for index in range(PER_PERSON):
             record = VaultRecord(id=uuid.uuid4(), vault=holder, category="purchases", retain_until=retain_until,
                                  created_at=now)

@@ -8,6 +8,7 @@ the same, the services' per-row cost is not what those benchmarks measure.
 """
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +21,8 @@ from consents.grants import create_grant
 from consents.models import Grant
 from vendors.models import AccessToken, OAuthClient
 from vendors.registration import register_client, register_vendor
-from vrm import vault
+from vrm import crypto, vault
+from vrm.models import DataKey, Vault
 
 BATCH = 5000
 
@@ -104,6 +106,27 @@ def bulk_people(count, prefix):
         batch_size=BATCH,
     )
     return [person.pk for person in people]
+
+
+def bulk_vaults(person_ids):
+    """A vault per person with a real data key, bulk-inserted: {person_id: (vault, data key)}.
+
+    As vrm.vault.ensure_vault stores them: each key wrapped through vrm.crypto and bound to a random
+    reference, written to the key store first, then the vaults naming them in the main database.
+    """
+    made = {}
+    for start in range(0, len(person_ids), BATCH):
+        keys, vaults = [], []
+        for person_id in person_ids[start : start + BATCH]:
+            key_ref = uuid.uuid4()
+            data_key, wrapped = crypto.new_data_key(person_id, key_ref)
+            keys.append(DataKey(id=key_ref, wrapped_key=wrapped.ciphertext, key_id=wrapped.key_id))
+            vaults.append(Vault(person_id=person_id, key_ref=key_ref))
+            made[person_id] = data_key
+        DataKey.objects.bulk_create(keys)
+        for stored in Vault.objects.bulk_create(vaults):
+            made[stored.person_id] = (stored, made[stored.person_id])
+    return made
 
 
 def bulk_clients(template, count, prefix):

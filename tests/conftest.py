@@ -9,6 +9,26 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
+# Every test that uses the database may reach the key store too (vaults keep their data keys there).
+DATABASES = ["default", "keystore"]
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Give each database test both databases: its own django_db marker's arguments, plus `databases`.
+
+    Runs before pytest-django sets the test databases up, so both are created, each test's
+    transaction (or flush, for transactional and live-server tests) covers both.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        if marker is not None and "databases" in marker.kwargs:
+            continue
+        args, kwargs = (marker.args, marker.kwargs) if marker is not None else ((), {})
+        item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "databases": DATABASES}), append=False)
+
 
 @pytest.fixture
 def worker(transactional_db, tmp_path):

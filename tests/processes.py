@@ -8,20 +8,25 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 
 from vrm.settings import BASE_DIR
 
 
-def database_url_for_test_db():
-    """A DATABASE_URL naming the test database this session created, for child processes."""
-    conf = connection.settings_dict
+def database_url_for_test_db(alias="default"):
+    """A database URL naming the test database this session created for `alias`, for child processes."""
+    conf = connections[alias].settings_dict
     if conf["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{conf['NAME']}"
     user = quote(conf.get("USER") or "")
     password = f":{quote(conf['PASSWORD'])}" if conf.get("PASSWORD") else ""
     auth = f"{user}{password}@" if user else ""
     return f"postgres://{auth}{conf.get('HOST') or '127.0.0.1'}:{conf.get('PORT') or 5432}/{conf['NAME']}"
+
+
+def child_database_env():
+    """DATABASE_URL and VRM_KEYSTORE_URL naming this session's test databases, for child processes."""
+    return {"DATABASE_URL": database_url_for_test_db(), "VRM_KEYSTORE_URL": database_url_for_test_db("keystore")}
 
 
 def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
@@ -39,7 +44,7 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
 @contextmanager
 def celery_worker(log_path, concurrency=1, extra_env=None):
     """Start `celery worker` as a separate process on this session's queue and test database."""
-    env = dict(os.environ, DATABASE_URL=database_url_for_test_db(), **(extra_env or {}))
+    env = dict(os.environ, **child_database_env(), **(extra_env or {}))
     cmd = [
         sys.executable, "-m", "celery", "-A", "vrm", "worker",
         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.db import router
 from django.db.models.signals import post_migrate
 
 
@@ -13,6 +14,8 @@ def seed_attribute_catalogue(sender, apps=None, using="default", **kwargs):
     try:
         model = apps.get_model("vrm", "AttributeDefinition")
     except LookupError:  # migrated back to before the vault existed
+        return
+    if not router.allow_migrate_model(using, model):  # the key store holds no catalogue
         return
     seed_catalogue(model, using=using)
 

@@ -3,7 +3,8 @@
 Each person has a random 256-bit data key (DEK). It is stored only wrapped
 (AES-256-GCM) by a master key (KEK) from ``settings.VRM_MASTER_KEYS``, newest
 first; the wrapped key carries the id of the master key that wrapped it, so
-rotation re-wraps DEKs without re-encrypting any value. Every value is sealed
+rotation re-wraps DEKs without re-encrypting any value. The wrapped key is bound
+to its reference in the key store (``key_ref``), so it opens under no other. Every value is sealed
 with AES-256-GCM under the DEK, with a fresh 96-bit nonce and associated data
 naming the person and the attribute (or record) it belongs to: a ciphertext
 copied to another row fails to open.
@@ -13,6 +14,7 @@ Nothing here turns a failed decryption into a default: every failure raises
 """
 
 import base64
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -93,30 +95,36 @@ def key_id_for(raw_master_key: bytes) -> str:
 
 def master_keys() -> dict[str, bytes]:
     """The loaded master keys by id, newest first (dicts keep insertion order)."""
+    return dict(_master_keys(tuple(settings.VRM_MASTER_KEYS)))
+
+
+@functools.lru_cache(maxsize=8)
+def _master_keys(encoded_keys):
+    # Decoded once per key list, not once per data key: rotation unwraps and wraps thousands in a row.
     keys = {}
-    for encoded in settings.VRM_MASTER_KEYS:
+    for encoded in encoded_keys:
         raw = _decode_master_key(encoded)
         keys[key_id_for(raw)] = raw
     if not keys:
         raise ImproperlyConfigured("VRM_MASTER_KEYS holds no key")
-    return keys
+    return tuple(keys.items())
 
 
 def newest_key_id() -> str:
     return next(iter(master_keys()))
 
 
-def _wrap_aad(owner):
-    return WRAP_CONTEXT + str(owner).encode()
+def _wrap_aad(key_ref):
+    return WRAP_CONTEXT + str(key_ref).encode()
 
 
-def _wrap(raw_dek, owner):
+def _wrap(raw_dek, key_ref):
     key_id, kek = next(iter(master_keys().items()))
     nonce = os.urandom(NONCE_BYTES)
-    return WrappedKey(nonce + AESGCM(kek).encrypt(nonce, raw_dek, _wrap_aad(owner)), key_id)
+    return WrappedKey(nonce + AESGCM(kek).encrypt(nonce, raw_dek, _wrap_aad(key_ref)), key_id)
 
 
-def _unwrap_raw(wrapped: WrappedKey, owner) -> bytes:
+def _unwrap_raw(wrapped: WrappedKey, key_ref) -> bytes:
     if not wrapped.ciphertext:
         raise DecryptionError("this person's data key was destroyed (the vault was erased)")
     kek = master_keys().get(wrapped.key_id)
@@ -124,22 +132,39 @@ def _unwrap_raw(wrapped: WrappedKey, owner) -> bytes:
         raise DecryptionError(f"master key {wrapped.key_id} that wrapped this data key is not loaded")
     blob = bytes(wrapped.ciphertext)
     try:
-        return AESGCM(kek).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _wrap_aad(owner))
+        return AESGCM(kek).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _wrap_aad(key_ref))
     except InvalidTag:
         raise DecryptionError("the wrapped data key failed its integrity check") from None
 
 
-def new_data_key(owner) -> tuple[DataKey, WrappedKey]:
-    """A fresh random 256-bit data key for `owner` (the person's id), and its wrapped form to store."""
+def new_data_key(owner, key_ref=None) -> tuple[DataKey, WrappedKey]:
+    """A fresh random 256-bit data key for `owner` (the person's id), and its wrapped form to store.
+
+    The wrapped form is bound to `key_ref`, its reference in the key store (`owner` when not given).
+    """
     raw = AESGCM.generate_key(bit_length=256)
-    return DataKey(raw, owner), _wrap(raw, owner)
+    return DataKey(raw, owner), _wrap(raw, owner if key_ref is None else key_ref)
 
 
-def unwrap(wrapped: WrappedKey, owner) -> DataKey:
-    """The data key of `owner`; raises DecryptionError if destroyed, tampered, or its master key is missing."""
-    return DataKey(_unwrap_raw(wrapped, owner), owner)
+def unwrap(wrapped: WrappedKey, owner, key_ref=None) -> DataKey:
+    """The data key of `owner`; raises DecryptionError if destroyed, tampered, or its master key is missing.
+
+    `key_ref` is what the wrapped key was bound to when made (`owner` when not given).
+    """
+    return DataKey(_unwrap_raw(wrapped, owner if key_ref is None else key_ref), owner)
 
 
-def rewrap(wrapped: WrappedKey, owner) -> WrappedKey:
-    """The same data key wrapped under the newest master key (rotation never touches sealed values)."""
-    return _wrap(_unwrap_raw(wrapped, owner), owner)
+def rewrap(wrapped: WrappedKey, key_ref) -> WrappedKey:
+    """The same data key wrapped under the newest master key (rotation never touches sealed values).
+
+    Needs only the key store's own row: the wrapped key and the `key_ref` it is bound to.
+    """
+    return rebind(wrapped, key_ref, key_ref)
+
+
+def rebind(wrapped: WrappedKey, bound_to, key_ref) -> WrappedKey:
+    """The same data key, now bound to `key_ref` and wrapped under the newest master key.
+
+    Moves a data key to a new reference (e.g. into the key store) without touching sealed values.
+    """
+    return _wrap(_unwrap_raw(wrapped, bound_to), key_ref)

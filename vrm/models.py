@@ -42,32 +42,52 @@ class Heartbeat(models.Model):
         return f"heartbeat {self.token} from pid {self.worker_pid}"
 
 
-class Vault(models.Model):
-    """A person's vault: their data key, stored only wrapped by a master key (see vrm/crypto.py).
+class DataKey(models.Model):
+    """A person's data key, wrapped by a master key: the only key material, kept in the key store database.
 
-    Erasure empties `wrapped_key` (crypto-shredding): every value sealed under it is unreadable
-    from then on, in this database and in any copy of it.
+    Routed to the `keystore` database alias (vrm/routers.py), apart from the data it protects: a
+    backup of the main database holds no key, so erasure (deleting this row) makes every copy of
+    that person's values unreadable. The id is a random reference, not the person's id, and the
+    wrapped key is bound to it, so a stale key never meets a reused id.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wrapped_key = models.BinaryField()
+    # Which master key wrapped the data key (vrm.crypto.key_id_for); rotation re-wraps and updates it.
+    key_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewrapped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key_id", "id"], name="datakey_rotation")]
+
+    def __str__(self):
+        return f"data key {self.id}"
+
+
+class Vault(models.Model):
+    """A person's vault: a reference to their data key in the key store (see DataKey and vrm/crypto.py).
+
+    Erasure deletes the data key from the key store and empties `key_ref` (crypto-shredding): every
+    value sealed under it is unreadable from then on, in this database and in any copy of it.
     """
 
     person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault")
-    wrapped_key = models.BinaryField(null=True)
-    # Which master key wrapped the data key (vrm.crypto.key_id_for); rotation re-wraps and updates it.
-    key_id = models.CharField(max_length=32, blank=True)
+    # DataKey.id in the key store database (a reference, not a foreign key: the two databases are apart).
+    key_ref = models.UUIDField(null=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    rewrapped_at = models.DateTimeField(null=True, blank=True)
     shredded_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(shredded_at__isnull=True, wrapped_key__isnull=False)
-                | Q(shredded_at__isnull=False, wrapped_key__isnull=True),
+                condition=Q(shredded_at__isnull=True, key_ref__isnull=False)
+                | Q(shredded_at__isnull=False, key_ref__isnull=True),
                 name="vault_key_present_unless_shredded",
             ),
         ]
         indexes = [
-            models.Index(fields=["key_id", "id"], name="vault_rotation"),
             models.Index(fields=["shredded_at", "purged_at"], name="vault_purge_sweep"),
         ]
 

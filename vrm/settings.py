@@ -163,26 +163,39 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+
+def database(url, test_name):
+    """One DATABASES entry from a URL; SQLite gets WAL and a test file, PostgreSQL a test database, per session."""
+    conf = dj_database_url.parse(url, conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True)
+    if conf["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL and immediate transactions let the web process and a worker process share the file.
+        conf["OPTIONS"] = {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        # A file, not memory, so that worker processes started by the tests see the test database.
+        conf["TEST"] = {"NAME": str(VAR_DIR / f"test-{test_name}-{os.getpid()}.sqlite3")}
+        conf["CONN_MAX_AGE"] = 0
+    else:
+        # One test database per test session, so that concurrent sessions never share one.
+        conf["TEST"] = {"NAME": f"test_{conf['NAME']}_{os.getpid()}"}
+    return conf
+
+
+# The key store holds only the wrapped data keys (vrm.DataKey, routed by vrm/routers.py), apart from
+# the main database, so that the main database's backups hold no key material.
+VRM_KEYSTORE_URL = os.environ.get("VRM_KEYSTORE_URL", "").strip()
+if not VRM_KEYSTORE_URL and not DEBUG and os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "VRM_KEYSTORE_URL is not set. It is required when DEBUG is off and DATABASE_URL is set: "
+        "the data keys live in a database of their own; see README 'The vault: keys, rotation, erasure'."
     )
+DATABASES = {
+    "default": database(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"), "db"),
+    "keystore": database(VRM_KEYSTORE_URL or f"sqlite:///{VAR_DIR / 'keystore.sqlite3'}", "keystore"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and immediate transactions let the web process and a worker process share the file.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    # A file, not memory, so that worker processes started by the tests see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-else:
-    # One test database per test session, so that concurrent sessions never share one.
-    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+DATABASE_ROUTERS = ["vrm.routers.KeyStoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")

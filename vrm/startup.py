@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, router
 
 from vrm import crypto, vault
-from vrm.models import Vault
+from vrm.models import DataKey
 
 
 class MasterKeysMissing(ImproperlyConfigured):
@@ -23,12 +23,13 @@ class MasterKeysMissing(ImproperlyConfigured):
 def missing_master_key_ids() -> list[str]:
     """Ids of master keys that wrap stored data keys but are not loaded (sorted; empty when all is well).
 
-    Raises ImproperlyConfigured for a malformed VRM_MASTER_KEYS and DatabaseError if the database
-    cannot be read. A database not yet migrated holds no data keys.
+    Reads the key store, where the wrapped data keys live. Raises ImproperlyConfigured for a malformed
+    VRM_MASTER_KEYS and DatabaseError if the key store cannot be read. A key store not yet migrated
+    holds no data keys.
     """
     loaded = set(crypto.master_keys())
-    connection = connections[router.db_for_read(Vault)]
-    if Vault._meta.db_table not in connection.introspection.table_names():
+    connection = connections[router.db_for_read(DataKey)]
+    if DataKey._meta.db_table not in connection.introspection.table_names():
         return []
     return sorted(vault.master_key_ids_in_use() - loaded)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from vrm import catalogue, crypto
-from vrm.models import AttributeDefinition, ProfileValue, Vault, VaultRecord
+from vrm.models import AttributeDefinition, DataKey, ProfileValue, Vault, VaultRecord
 
 MAX_CUSTOM_ATTRIBUTES = 50
 MAX_RECORD_BYTES = 16 * 1024
@@ -60,8 +60,42 @@ def _check_categories(categories, allowed=tuple(catalogue.CATEGORIES)):
     return categories
 
 
-def _wrapped(vault):
-    return crypto.WrappedKey(bytes(vault.wrapped_key) if vault.wrapped_key is not None else b"", vault.key_id)
+def _as_key_ref(value):
+    """A key reference as a UUID, however the database returned it (plain SQL on SQLite gives hex text)."""
+    return Vault._meta.get_field("key_ref").to_python(value)
+
+
+def _stored_data_key(key_ref) -> crypto.WrappedKey:
+    """The wrapped data key `key_ref` names: one query by primary key in the key store.
+
+    Plain SQL, for the read path. A destroyed key (erased vault) comes back empty, which
+    crypto.unwrap refuses with DecryptionError.
+    """
+    if key_ref is None:
+        return crypto.WrappedKey(b"", "")
+    connection = connections[router.db_for_read(DataKey)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('wrapped_key')}, {quote('key_id')} FROM {quote(DataKey._meta.db_table)} "
+        f"WHERE {quote('id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [DataKey._meta.pk.get_db_prep_value(key_ref, connection)])
+        row = cursor.fetchone()
+    return crypto.WrappedKey(bytes(row[0]), row[1]) if row else crypto.WrappedKey(b"", "")
+
+
+def _unwrap_for(person_id, key_ref):
+    key_ref = _as_key_ref(key_ref)
+    return crypto.unwrap(_stored_data_key(key_ref), person_id, key_ref)
+
+
+def _store_new_data_key(person) -> uuid.UUID:
+    """Wrap a fresh data key for the person into the key store (committed there at once); its reference."""
+    key_ref = uuid.uuid4()
+    _, wrapped = crypto.new_data_key(person.pk, key_ref)
+    DataKey.objects.create(id=key_ref, wrapped_key=wrapped.ciphertext, key_id=wrapped.key_id)
+    return key_ref
 
 
 def _value_context(attribute_id, attribute_key):
@@ -73,14 +107,19 @@ def _record_context(record):
 
 
 def ensure_vault(person):
-    """The person's vault, created with a fresh data key if they have none yet."""
+    """The person's vault, created with a fresh data key if they have none yet.
+
+    The two databases share no transaction, so the key store is written first: a vault row never
+    names a key that was not stored. A vault rolled back afterwards leaves an unreferenced key that
+    nothing can use; one lost to a concurrent creation is deleted here.
+    """
     vault = Vault.objects.filter(person=person).first()
     if vault is not None:
         return vault
-    _, wrapped = crypto.new_data_key(person.pk)
-    vault, _ = Vault.objects.get_or_create(
-        person=person, defaults={"wrapped_key": wrapped.ciphertext, "key_id": wrapped.key_id}
-    )
+    key_ref = _store_new_data_key(person)
+    vault, created = Vault.objects.get_or_create(person=person, defaults={"key_ref": key_ref})
+    if not created:
+        DataKey.objects.filter(pk=key_ref).delete()
     return vault
 
 
@@ -89,7 +128,7 @@ def _open_vault(person):
     vault = ensure_vault(person)
     if vault.is_shredded:
         raise VaultErased("this account was erased")
-    return vault, crypto.unwrap(_wrapped(vault), person.pk)
+    return vault, _unwrap_for(person.pk, vault.key_ref)
 
 
 def attributes_for(person, categories):
@@ -117,14 +156,14 @@ def attribute_labels(person, categories) -> dict[str, dict[str, str]]:
 
 
 def _profile_rows(person_id, categories):
-    """(vault id, wrapped key, key id, attribute id, key, category, sealed value) rows in display order.
+    """(vault id, key reference, attribute id, key, category, sealed value) rows in display order.
 
     Plain SQL: Django rebuilt this three-table query on every read, which cost more than running it.
     """
     connection = connections[router.db_for_read(ProfileValue)]
     quote = connection.ops.quote_name
     sql = (
-        f"SELECT v.{quote('id')}, v.{quote('wrapped_key')}, v.{quote('key_id')}, pv.{quote('attribute_id')}, "
+        f"SELECT v.{quote('id')}, v.{quote('key_ref')}, pv.{quote('attribute_id')}, "
         f"a.{quote('key')}, a.{quote('category')}, pv.{quote('sealed_value')} "
         f"FROM {quote(ProfileValue._meta.db_table)} pv "
         f"JOIN {quote(Vault._meta.db_table)} v ON v.{quote('id')} = pv.{quote('vault_id')} "
@@ -141,9 +180,10 @@ def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]
     """{category: {attribute_key: plaintext}} for the set attributes of `categories`, decrypted in memory.
 
     Record categories give {"records": [record dicts]} of records still retained at `now`.
-    Profile values come with the vault's wrapped key in one narrow plain SQL query; a vault without any of
-    them, and record categories, take one more each. Raises crypto.DecryptionError if a value was
-    tampered with or copied from another row, or if the vault was erased (its key is gone).
+    Profile values come with the vault's key reference in one narrow plain SQL query, the wrapped key
+    in one more from the key store; a vault without any of them, and record categories, take one more
+    each. Raises crypto.DecryptionError if a value was tampered with or copied from another row, or if
+    the vault was erased (its key is gone).
     """
     now = now or timezone.now()
     categories = _check_categories(categories)
@@ -156,14 +196,14 @@ def read_profile(person, categories, *, now=None) -> dict[str, dict[str, object]
     if profile_categories:
         rows = _profile_rows(person.pk, profile_categories)
     if rows:
-        vault_id, wrapped_key, key_id = rows[0][:3]
+        vault_id, key_ref = rows[0][:2]
     else:
-        vault_row = Vault.objects.filter(person=person).values_list("id", "wrapped_key", "key_id").first()
+        vault_row = Vault.objects.filter(person=person).values_list("id", "key_ref").first()
         if vault_row is None:
             return profile
-        vault_id, wrapped_key, key_id = vault_row
-    key = crypto.unwrap(crypto.WrappedKey(bytes(wrapped_key) if wrapped_key is not None else b"", key_id), person.pk)
-    for _, _, _, attribute_id, attribute_key, category, sealed_value in rows:
+        vault_id, key_ref = vault_row
+    key = _unwrap_for(person.pk, key_ref)
+    for _, _, attribute_id, attribute_key, category, sealed_value in rows:
         profile[category][attribute_key] = key.open(sealed_value, _value_context(attribute_id, attribute_key)).decode()
     record_categories = [category for category in categories if category in catalogue.RECORD_CATEGORIES]
     if record_categories:
@@ -331,9 +371,11 @@ def purge_expired_records(now=None, batch_size=PURGE_BATCH_SIZE) -> int:
 def erase_person(person, *, actor, now=None):
     """Erase a person: destroy their data key at once, revoke every live grant, deactivate the account.
 
-    After this no value sealed for the person can be opened, here or in any copy of the
-    database taken before. The sealed rows left behind are removed by purge_erased_vaults
-    (queued after commit, and run by the periodic sweep).
+    The data key is deleted from the key store first and committed there at once (irreversible by
+    intent; the main database's transaction cannot take it back), then the vault is marked shredded.
+    After this no value sealed for the person can be opened, here or in any copy of the main
+    database taken before, since such a copy never held the key. The sealed rows left behind are
+    removed by purge_erased_vaults (queued after commit, and run by the periodic sweep).
     """
     from consents.grants import end_all_grants_for_erasure
     from django_otp import devices_for_user
@@ -344,10 +386,11 @@ def erase_person(person, *, actor, now=None):
     with transaction.atomic():
         vault = Vault.objects.select_for_update().filter(person=person).first()
         if vault is None:
-            Vault.objects.create(person=person, wrapped_key=None, key_id="", shredded_at=now)
+            Vault.objects.create(person=person, key_ref=None, shredded_at=now)
         elif not vault.is_shredded:
-            vault.wrapped_key, vault.key_id, vault.shredded_at = None, "", now
-            vault.save(update_fields=["wrapped_key", "key_id", "shredded_at"])
+            DataKey.objects.filter(pk=vault.key_ref).delete()
+            vault.key_ref, vault.shredded_at = None, now
+            vault.save(update_fields=["key_ref", "shredded_at"])
         end_all_grants_for_erasure(person, actor=actor, reason="account erased", now=now)
         for device in devices_for_user(person, confirmed=None):
             device.delete()
@@ -380,42 +423,66 @@ def purge_erased_vaults(now=None, batch_size=PURGE_BATCH_SIZE) -> int:
 
 
 def master_key_ids_in_use() -> set[str]:
-    """Ids of the master keys that wrap stored data keys: one query over the (key_id, id) index.
+    """Ids of the master keys that wrap stored data keys: one query over the key store's (key_id, id) index.
 
-    Erased vaults keep no key and an empty key id, so they need no master key.
+    Erased vaults have no data key left in the key store, so they need no master key.
     """
-    return set(Vault.objects.exclude(key_id="").order_by().values_list("key_id", flat=True).distinct())
+    return set(DataKey.objects.order_by().values_list("key_id", flat=True).distinct())
 
 
 ROTATION_BATCH_SIZE = 1000
 
 
-def vaults_to_rewrap():
-    """Vaults whose data key is still wrapped by an older master key.
+def data_keys_to_rewrap():
+    """Data keys (in the key store) still wrapped by an older master key.
 
-    Filters on the older key ids in use (the (key_id, id) index), so vaults already re-wrapped
+    Filters on the older key ids in use (the (key_id, id) index), so keys already re-wrapped
     are never scanned again.
     """
     older = master_key_ids_in_use() - {crypto.newest_key_id()}
-    return Vault.objects.filter(key_id__in=sorted(older), wrapped_key__isnull=False)
+    return DataKey.objects.filter(key_id__in=sorted(older))
 
 
 def rewrap_next_batch(batch_size=ROTATION_BATCH_SIZE, now=None) -> int:
     """Re-wrap up to batch_size data keys under the newest master key; returns how many (0 = done).
 
-    Each batch is one transaction (one locking read, one bulk update), so an interrupted
-    rotation resumes where it stopped. Raises crypto.DecryptionError if a key's master key is not loaded.
+    Works on the key store alone. Each batch is one key store transaction (one locking read, one
+    batched update), so an interrupted rotation resumes where it stopped. Raises
+    crypto.DecryptionError if a key's master key is not loaded (and the batch changes nothing).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    using = router.db_for_write(DataKey)
+    with transaction.atomic(using=using):
         batch = list(
-            vaults_to_rewrap()
+            data_keys_to_rewrap()
             .select_for_update()
             .order_by("key_id", "id")
-            .only("id", "person_id", "wrapped_key", "key_id")[:batch_size]
+            .values_list("id", "wrapped_key", "key_id")[:batch_size]
         )
-        for vault in batch:
-            rewrapped = crypto.rewrap(_wrapped(vault), vault.person_id)
-            vault.wrapped_key, vault.key_id, vault.rewrapped_at = rewrapped.ciphertext, rewrapped.key_id, now
-        Vault.objects.bulk_update(batch, ["wrapped_key", "key_id", "rewrapped_at"])
+        rewrapped = [
+            (key_ref, crypto.rewrap(crypto.WrappedKey(bytes(wrapped_key), key_id), key_ref))
+            for key_ref, wrapped_key, key_id in batch
+        ]
+        _save_rewrapped(connections[using], rewrapped, now)
     return len(batch)
+
+
+def _save_rewrapped(connection, rewrapped, now):
+    """One UPDATE statement sent for many rows (executemany): Django's bulk_update builds a CASE per row."""
+    quote = connection.ops.quote_name
+    field = DataKey._meta.get_field
+    sql = (
+        f"UPDATE {quote(DataKey._meta.db_table)} SET {quote('wrapped_key')} = %s, {quote('key_id')} = %s, "
+        f"{quote('rewrapped_at')} = %s WHERE {quote('id')} = %s"
+    )
+    rewrapped_at = field("rewrapped_at").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            (
+                field("wrapped_key").get_db_prep_value(wrapped.ciphertext, connection),
+                wrapped.key_id,
+                rewrapped_at,
+                field("id").get_db_prep_value(key_ref, connection),
+            )
+            for key_ref, wrapped in rewrapped
+        ])

@@ -79,7 +79,7 @@ def test_delete_the_account_with_the_password(page):
 
     expect(page.get_by_text("Your account is deleted.")).to_be_visible()
     person = User.objects.get(email="", is_active=False)
-    assert Vault.objects.get(person=person).wrapped_key is None
+    assert Vault.objects.get(person=person).key_ref is None
     log_in(page)
     expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
 

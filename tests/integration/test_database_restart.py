@@ -120,6 +120,7 @@ def throwaway_postgres():
         server.start()
         with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
             admin.execute("CREATE DATABASE vrm")
+            admin.execute("CREATE DATABASE vrm_keystore")
         yield server
     finally:
         if server.is_running():
@@ -127,11 +128,12 @@ def throwaway_postgres():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def production_environment(database_url, var_dir):
+def production_environment(database_url, var_dir, keystore_url):
     """DEBUG off and the production defaults (persistent, health-checked connections), on the throwaway server."""
     dropped = ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_CONN_MAX_AGE", "CACHE_URL")
     env = {name: value for name, value in os.environ.items() if name not in dropped}
-    env.update(PRODUCTION, ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url, VRM_VAR_DIR=str(var_dir),
+    env.update(PRODUCTION, ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url, VRM_KEYSTORE_URL=keystore_url,
+               VRM_VAR_DIR=str(var_dir),
                SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="0", CELERY_BROKER_URL="filesystem://",
                LOG_LEVEL="WARNING", PYTHONWARNINGS="ignore:No directory at:UserWarning")
     return env
@@ -287,8 +289,9 @@ def audit_facts(database_url):
 
 
 def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(throwaway_postgres, tmp_path):
-    env = production_environment(throwaway_postgres.url("vrm"), tmp_path / "var")
+    env = production_environment(throwaway_postgres.url("vrm"), tmp_path / "var", throwaway_postgres.url("vrm_keystore"))
     began = time.monotonic()
+    run([sys.executable, "manage.py", "migrate", "--database", "keystore", "--noinput"], env=env)
     run([sys.executable, "manage.py", "migrate", "--noinput"], env=env)
     made = json.loads(run([sys.executable, "manage.py", "shell", "-c", SETUP], env=env).strip().splitlines()[-1])
     grants = [tuple(pair) for pair in made["grants"]]

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.vrm.factories import PASSWORD, PersonFactory
 from vrm import accounts
-from vrm.models import User, Vault
+from vrm.models import DataKey, User, Vault
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_sign_up_creates_a_person_with_an_argon2_password_and_a_vault_and_logs_t
     person = User.objects.get(username="ada")
     assert response.status_code == 302 and response["Location"] == "/profile/"
     assert person.role == User.Role.PERSON and person.password.startswith("argon2")
-    assert Vault.objects.filter(person=person, wrapped_key__isnull=False).exists()
+    assert DataKey.objects.filter(pk=Vault.objects.get(person=person).key_ref).exists()
     assert client.get("/profile/").status_code == 200
 
 
@@ -224,7 +224,7 @@ def test_account_deletion_erases_and_logs_out(client):
 
     person.refresh_from_db()
     assert response.status_code == 302 and response["Location"] == "/"
-    assert not person.is_active and Vault.objects.get(person=person).wrapped_key is None
+    assert not person.is_active and Vault.objects.get(person=person).key_ref is None
     assert client.get("/profile/").status_code == 302
     assert log_in(Client(), person).status_code == 200
 

@@ -67,8 +67,39 @@ def test_local_use_generates_private_development_keys_once_with_a_warning(tmp_pa
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
 
 
+@pytest.mark.django_db
 def test_check_deploy_with_production_settings_leaves_only_the_documented_warning(tmp_path):
-    result = run_python(["manage.py", "check", "--deploy"], dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path)))
+    from tests.processes import child_database_env
+
+    # On this session's test databases: the master-key check reads the key store (vrm.W001 if unreachable).
+    env = dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path), **child_database_env())
+
+    result = run_python(["manage.py", "check", "--deploy"], env)
 
     reported = [line.split(")")[0] + ")" for line in result.stderr.splitlines() if line.startswith("?: (")]
     assert reported == ["?: (security.W021)"], result.stderr
+
+
+def test_it_refuses_to_start_in_production_with_a_database_but_no_key_store(tmp_path):
+    env = dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path), DATABASE_URL="postgres://vrm@db.invalid:5432/vrm")
+
+    result = run_python(SETUP, env, drop=("VRM_KEYSTORE_URL",))
+
+    assert result.returncode != 0
+    assert "VRM_KEYSTORE_URL is not set" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_key_store_is_a_database_of_its_own(tmp_path):
+    show = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['keystore']['NAME'], settings.DATABASES['keystore']['TEST']['NAME'])"
+    )
+    env = dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path), DATABASE_URL="postgres://vrm@db.invalid:5432/vrm",
+               VRM_KEYSTORE_URL="postgres://keys@keys.invalid:5432/vrm_keys")
+
+    result = run_python(show, env)
+
+    assert result.returncode == 0, result.stderr
+    name, test_name = result.stdout.split()
+    assert name == "vrm_keys" and test_name.startswith("test_vrm_keys_")

@@ -3,8 +3,10 @@
 import base64
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from tests.processes import database_url_for_test_db
+from tests.processes import child_database_env
 from tests.vrm.factories import PersonFactory
 from tests.vrm.test_settings import PRODUCTION, run_python
 from vrm import crypto, vault
@@ -48,7 +50,7 @@ def row_counts():
 
 
 def start(args, tmp_path, master_keys):
-    env = dict(PRODUCTION, VRM_MASTER_KEYS=master_keys, VRM_VAR_DIR=str(tmp_path), DATABASE_URL=database_url_for_test_db())
+    env = dict(PRODUCTION, VRM_MASTER_KEYS=master_keys, VRM_VAR_DIR=str(tmp_path), **child_database_env())
     # A process that wrongly starts runs until run_python's timeout, which fails the test.
     return run_python([arg.replace("{var}", str(tmp_path)) for arg in args], env)
 
@@ -91,6 +93,16 @@ def test_the_system_check_names_every_missing_key_in_one_error(stored_vaults, se
 
     assert [error.id for error in errors] == ["vrm.E001"]
     assert ", ".join(sorted([STORED_ID, crypto.key_id_for(bytes([0x52]) * 32)])) in errors[0].msg
+
+
+def test_the_master_keys_in_use_are_read_from_the_key_store_alone(stored_vaults, settings):
+    settings.VRM_MASTER_KEYS = [OTHER]
+
+    with CaptureQueriesContext(connection) as main_database_queries:
+        errors = check_master_keys()
+
+    assert [error.id for error in errors] == ["vrm.E001"] and STORED_ID in errors[0].msg
+    assert len(main_database_queries) == 0
 
 
 def test_a_fresh_database_without_vaults_passes(settings):

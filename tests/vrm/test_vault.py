@@ -2,13 +2,13 @@ import base64
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.vrm.factories import PersonFactory
 from vrm import crypto, vault
-from vrm.models import AttributeDefinition, ProfileValue, Vault, VaultRecord
+from vrm.models import AttributeDefinition, DataKey, ProfileValue, Vault, VaultRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,8 @@ def fill(person, marker="Zebulon"):
     vault.update_profile(person, category="address", values={"country": "de"})
 
 
-def all_database_text():
-    """Every row of every table, as text and bytes, for scanning for plaintext."""
+def all_database_text(connection=connection):
+    """Every row of every table of one database, as text and bytes, for scanning for plaintext or keys."""
     chunks = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
@@ -65,11 +65,28 @@ def test_reading_the_profile_takes_the_same_queries_for_many_values():
         attribute = vault.add_custom_attribute(person, category="identity", label=f"Nickname {n}", type="text")
         vault.update_profile(person, category="identity", values={attribute.key: f"nick {n}"})
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, CaptureQueriesContext(connections["keystore"]) as key_queries:
         profile = vault.read_profile(person, ["identity", "contact", "purchases"])
 
     assert len(profile["identity"]) == 12
-    assert len(queries) == 2  # values with the wrapped key, then the records
+    assert len(queries) == 2  # values with the key reference, then the records
+    assert len(key_queries) == 1  # the wrapped key, by its reference
+
+
+def test_the_main_database_holds_no_key_material_only_a_reference_to_the_key_store():
+    person = PersonFactory()
+    fill(person)
+    key_ref = Vault.objects.get(person=person).key_ref
+    stored_key = DataKey.objects.get(pk=key_ref)
+
+    main_database = all_database_text()
+
+    assert bytes(stored_key.wrapped_key) not in main_database
+    assert bytes(stored_key.wrapped_key)[-16:] not in main_database  # not even the tag
+    assert {field.name for field in Vault._meta.get_fields()} & {"wrapped_key", "key_id"} == set()
+    assert DataKey._meta.db_table not in connection.introspection.table_names()
+    assert Vault._meta.db_table not in connections["keystore"].introspection.table_names()
+    assert vault.read_profile(person, ["identity"])["identity"]["given_name"] == "Zebulon"
 
 
 def test_no_plaintext_value_reaches_any_table():
@@ -80,7 +97,7 @@ def test_no_plaintext_value_reaches_any_table():
         retain_until=NOW + timedelta(days=30), now=NOW,
     )
 
-    stored = all_database_text().lower()
+    stored = (all_database_text() + all_database_text(connections["keystore"])).lower()
 
     assert VaultRecord.objects.count() == 1 and ProfileValue.objects.count() == 4
     for plaintext in (b"quixotically", b"1990-02-03", b"xylophonist-boots"):
@@ -243,13 +260,15 @@ def test_purging_expired_records_keeps_the_retained_ones():
 def test_erasure_shreds_the_key_at_once_and_deactivates_the_account(django_capture_on_commit_callbacks):
     person = PersonFactory()
     fill(person)
+    key_ref = Vault.objects.get(person=person).key_ref
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         vault.erase_person(person, actor=person, now=NOW)
 
     person.refresh_from_db()
     stored = Vault.objects.get(person=person)
-    assert stored.wrapped_key is None and stored.shredded_at == NOW
+    assert stored.key_ref is None and stored.shredded_at == NOW
+    assert not DataKey.objects.filter(pk=key_ref).exists()
     assert not person.is_active and not person.has_usable_password() and person.email == ""
     assert ProfileValue.objects.filter(vault=stored).count() == 4
     assert len(callbacks) == 1

@@ -35,6 +35,9 @@ def master_key(byte):
 
 
 class VaultProperties(TestCase):
+    # The data keys live in the key store database.
+    databases = {"default", "keystore"}
+
     @PROPERTY
     @given(value=free_text, where=st.sampled_from(TEXT_ATTRIBUTES))
     def test_any_free_text_round_trips_sealed(self, value, where):

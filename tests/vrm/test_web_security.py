@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.log import record_grant_event
 from audit.models import Receipt
 from consents.models import Grant
-from tests.processes import database_url_for_test_db
+from tests.processes import child_database_env
 from tests.vrm.factories import PASSWORD, PersonFactory, make_grant
 from tests.vrm.test_settings import PRODUCTION, run_python
 from vrm import accounts, vault
@@ -221,7 +221,7 @@ print(json.dumps({
 @pytest.mark.django_db(transaction=True)
 def test_production_settings_send_hsts_redirect_to_https_and_set_secure_httponly_cookies(tmp_path):
     PersonFactory(username="alice")
-    env = dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path), DATABASE_URL=database_url_for_test_db())
+    env = dict(PRODUCTION, VRM_VAR_DIR=str(tmp_path), **child_database_env())
 
     result = run_python(PRODUCTION_PROBE % PASSWORD, env)
 

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         newest = crypto.newest_key_id()
-        remaining = vault.vaults_to_rewrap().count()
+        remaining = vault.data_keys_to_rewrap().count()
         total_at_start, rewrapped, batches = remaining, 0, 0
         if not options["json"]:
             self.stdout.write(f"Newest master key {newest}: {remaining} data keys to re-wrap.")
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 raise CommandError(f"stopped after {rewrapped} data keys: {error}") from None
             if not done:
                 # Fewer than counted (say, vaults erased meanwhile): count again rather than guess.
-                remaining = vault.vaults_to_rewrap().count()
+                remaining = vault.data_keys_to_rewrap().count()
                 break
             # Counted once at the start: new vaults get the newest key, so only our batches lower it.
             rewrapped, batches, remaining = rewrapped + done, batches + 1, max(0, remaining - done)
