@@ -1,6 +1,6 @@
 """Time-driven grant state, swept by beat (the source of truth; request-time checks never wait for it).
 
-Sweeps work in batches: pick the ids of due grants with an indexed query (rows
+Sweeps work in batches (consents.sweeps): pick the ids of due grants with an indexed query (rows
 locked with SKIP LOCKED on PostgreSQL, so two workers take different rows),
 change them with one UPDATE ... WHERE id IN (batch) that re-checks the state,
 and record one audit event per grant in the same transaction (the expiry sweep
@@ -9,24 +9,16 @@ with the batch). A batch either commits whole or not at all, so a killed worker
 loses nothing and a second run finds nothing left to do.
 """
 
-from django.db import connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.utils import timezone
 
 from audit import log as audit_log
 from consents.grants import end_tokens, resume_grant
 from consents.models import Grant
+from consents.sweeps import BATCH_SIZE, sweep
 from vendors import webhooks
 
-BATCH_SIZE = 500
 EXPIRY_REASON = "the grant reached its end"
-
-
-def lock_batch(queryset, batch_size):
-    """Ids of up to batch_size rows of queryset, locked for this transaction (skipping rows others hold)."""
-    if connection.features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True)
-    return list(queryset.values_list("pk", flat=True)[:batch_size])
 
 
 def expire_due_grants(now=None, batch_size=BATCH_SIZE, max_batches=None):
@@ -36,30 +28,25 @@ def expire_due_grants(now=None, batch_size=BATCH_SIZE, max_batches=None):
     """
     now = now or timezone.now()
     due = Grant.objects.filter(status__in=Grant.LIVE_STATUSES, expires_at__lte=now).order_by("expires_at")
-    total = batches = 0
-    while max_batches is None or batches < max_batches:
-        with transaction.atomic():
-            ids = lock_batch(due, batch_size)
-            if not ids:
-                break
-            Grant.objects.filter(pk__in=ids, status__in=Grant.LIVE_STATUSES).update(
-                status=Grant.Status.EXPIRED,
-                paused_until=None,
-                # Retention runs from the grant's own end, whenever the sweep comes round.
-                ended_at=F("expires_at"),
-                retention_ends_at=ExpressionWrapper(F("expires_at") + F("retention"), output_field=DateTimeField()),
-                changed_by=None,
-                change_reason=EXPIRY_REASON,
-                updated_at=now,
-            )
-            end_tokens(ids, now)
-            # The receipts load clients and vendors once per batch (a prefetch: one row per client, not per grant).
-            grants = list(Grant.objects.filter(pk__in=ids).order_by("pk"))
-            audit_log.record_grant_events(grants, "expired", reason=EXPIRY_REASON, now=now)
-            webhooks.notify(grants, "grant.expired", now=now)
-        total += len(ids)
-        batches += 1
-    return total
+
+    def expire(ids):
+        Grant.objects.filter(pk__in=ids, status__in=Grant.LIVE_STATUSES).update(
+            status=Grant.Status.EXPIRED,
+            paused_until=None,
+            # Retention runs from the grant's own end, whenever the sweep comes round.
+            ended_at=F("expires_at"),
+            retention_ends_at=ExpressionWrapper(F("expires_at") + F("retention"), output_field=DateTimeField()),
+            changed_by=None,
+            change_reason=EXPIRY_REASON,
+            updated_at=now,
+        )
+        end_tokens(ids, now)
+        # The receipts load clients and vendors once per batch (a prefetch: one row per client, not per grant).
+        grants = list(Grant.objects.filter(pk__in=ids).order_by("pk"))
+        audit_log.record_grant_events(grants, "expired", reason=EXPIRY_REASON, now=now)
+        webhooks.notify(grants, "grant.expired", now=now)
+
+    return sweep(due, expire, batch_size=batch_size, max_batches=max_batches)
 
 
 def resume_due_grants(now=None, batch_size=BATCH_SIZE):
@@ -68,12 +55,9 @@ def resume_due_grants(now=None, batch_size=BATCH_SIZE):
     due = Grant.objects.filter(
         status=Grant.Status.PAUSED, paused_until__lte=now, expires_at__gt=now
     ).order_by("paused_until")
-    total = 0
-    while True:
-        with transaction.atomic():
-            ids = lock_batch(due, batch_size)
-            if not ids:
-                return total
-            for grant in Grant.objects.filter(pk__in=ids).order_by("pk"):
-                resume_grant(grant, actor=None, reason="the pause ended", now=now)
-        total += len(ids)
+
+    def resume(ids):
+        for grant in Grant.objects.filter(pk__in=ids).order_by("pk"):
+            resume_grant(grant, actor=None, reason="the pause ended", now=now)
+
+    return sweep(due, resume, batch_size=batch_size)

@@ -145,7 +145,11 @@ def revoke_all_grants_of_person(person, *, actor, reason="", now=None):
 def end_tokens(grant_ids, now):
     """Delete the access tokens and revoke the refresh tokens of these grants (in the caller's transaction)."""
     RefreshToken.objects.filter(consent_id__in=grant_ids, revoked__isnull=True).update(revoked=now, access_token=None)
-    AccessToken.objects.filter(consent_id__in=grant_ids).delete()
+    RefreshToken.objects.filter(access_token__consent_id__in=grant_ids).update(access_token=None)
+    # Nothing points at these access tokens any more, so one DELETE does it; Django's collector would load
+    # every token first to null the refresh tokens' links (a tenth of the expiry sweep's time).
+    tokens = AccessToken.objects.filter(consent_id__in=grant_ids)
+    tokens._raw_delete(tokens.db)
 
 
 def _locked_live_grant(grant):
