@@ -1,3 +1,5 @@
+from datetime import timezone as dt_timezone
+
 from django import forms
 
 MAX_RECEIPT_BYTES = 64 * 1024
@@ -44,6 +46,13 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("since", "until"):
+            # Any offset Python accepts (up to ±23:59) is compared in UTC: the database refuses offsets beyond ±15:59.
+            if cleaned.get(name):
+                try:
+                    cleaned[name] = cleaned[name].astimezone(dt_timezone.utc)
+                except OverflowError:
+                    self.add_error(name, "This time is out of range.")  # and drops it from cleaned_data
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until <= since:
             raise forms.ValidationError("'Until' must be after 'From'.")

@@ -76,6 +76,15 @@ def test_auditor_api_filters_and_bad_filters(api, auditor_token, logged_reads):
     assert set(bad.json()["errors"]) == {"status", "since"}
 
 
+def test_times_with_any_offset_are_compared_in_utc_and_out_of_range_ones_refused(api, auditor_token, logged_reads):
+    newest = get(api, "/api/v1/audit/entries", auditor_token).json()["results"][0]
+    far_east = get(api, "/api/v1/audit/entries", auditor_token, until="3000-03-14T01:13:11.1+20:56")
+    past_the_end = get(api, "/api/v1/audit/entries", auditor_token, since="9999-12-31T23:59:00-20:00")
+
+    assert far_east.status_code == 200 and far_east.json()["results"][0]["seq"] == newest["seq"]
+    assert past_the_end.status_code == 400 and set(past_the_end.json()["errors"]) == {"since"}
+
+
 def test_a_cursor_not_handed_out_by_the_api_is_a_bad_parameter(api, auditor_token, logged_reads):
     response = get(api, "/api/v1/audit/entries", auditor_token, cursor="not-a-cursor")
 
