@@ -69,6 +69,25 @@ def _head_sql(vendor):
     return f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
 
 
+def _lock_and_read_head():
+    """Take the chain lock, then read the head (seq, hash) or None.
+
+    On PostgreSQL both go in one round trip, as two statements: under READ COMMITTED each statement
+    takes its own snapshot, so the head is read after the lock is held and sees the previous holder's
+    commit. The lock is held until this transaction commits, so every round trip saved here is time
+    every other audited request no longer waits.
+    """
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(f"SELECT pg_advisory_xact_lock({int(CHAIN_LOCK_KEY)}); {_head_sql(vendor)}")
+            cursor.nextset()
+        else:
+            _lock_chain()
+            cursor.execute(_head_sql(vendor))
+        return cursor.fetchone()
+
+
 @cache
 def _insert_sql(model, key, vendor):
     """(INSERT up to VALUES, one row's placeholders, RETURNING clause, inserted fields) for model here.
@@ -117,10 +136,7 @@ def _append(entries):
     computed before anything is written, so an entry that cannot be encoded leaves the log unchanged.
     """
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        with connection.cursor() as cursor:
-            cursor.execute(_head_sql(connection.vendor))
-            head = cursor.fetchone()
+        head = _lock_and_read_head()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
         rows = []
         for values in entries:
