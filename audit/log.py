@@ -36,6 +36,8 @@ ACCESS_OUTCOMES = ("ok", "refused")
 CHAIN_LOCK_KEY = 0x5652_4D41_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF
 # Rows per multi-row INSERT: at 16 parameters a row, far below PostgreSQL's and SQLite's limits.
 INSERT_ROWS = 500
+# Batches (a sweep's) reach PostgreSQL by COPY; a single row (a request's own entry) by one INSERT.
+COPY_ROWS = 2
 
 
 class InvalidAuditEntry(ValueError):
@@ -104,6 +106,24 @@ def _insert_sql(model, key, vendor):
     return insert, row, returning, fields
 
 
+def _copy_rows(model, objs, fields, key, by_key):
+    """PostgreSQL's COPY for a large batch (a sweep's): the rows stream without an SQL text to build and
+    parse, which the multi-row INSERT spent most of its time on. Generated keys are read back by `key`."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields])
+        if by_key:
+            cursor.execute(
+                f"SELECT {quote(model._meta.pk.column)}, {quote(key)} FROM {table} WHERE {quote(key)} = ANY(%s)",
+                [list(by_key)],
+            )
+            for pk, value in cursor.fetchall():
+                by_key[value].pk = pk
+
+
 def insert_rows(objs, *, key=None):
     """Insert unsaved instances of one append-only model with multi-row INSERTs; returns them, saved.
 
@@ -117,13 +137,16 @@ def insert_rows(objs, *, key=None):
     model = type(objs[0])
     insert, row, returning, fields = _insert_sql(model, key, connection.vendor)
     by_key = {getattr(obj, key): obj for obj in objs} if returning else {}
-    for start in range(0, len(objs), INSERT_ROWS):
-        chunk = objs[start:start + INSERT_ROWS]
-        params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(insert + ", ".join([row] * len(chunk)) + returning, params)
-            for pk, value in cursor.fetchall() if returning else ():
-                by_key[value].pk = pk
+    if connection.vendor == "postgresql" and len(objs) >= COPY_ROWS:
+        _copy_rows(model, objs, fields, key, by_key)
+    else:
+        for start in range(0, len(objs), INSERT_ROWS):
+            chunk = objs[start:start + INSERT_ROWS]
+            params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in fields]
+            with connection.cursor() as cursor:
+                cursor.execute(insert + ", ".join([row] * len(chunk)) + returning, params)
+                for pk, value in cursor.fetchall() if returning else ():
+                    by_key[value].pk = pk
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     return objs
