@@ -319,6 +319,7 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-log": {"task": "audit.tasks.verify_audit_log", "schedule": 3600.0},
     "purge-erased-vaults": {"task": "vrm.tasks.purge_erased_vaults", "schedule": 300.0},
     "purge-expired-vault-records": {"task": "vrm.tasks.purge_expired_vault_records", "schedule": 300.0},
+    "purge-unreferenced-data-keys": {"task": "vrm.tasks.purge_unreferenced_data_keys", "schedule": 86400.0},
     "expire-due-grants": {"task": "consents.tasks.expire_due_grants", "schedule": 60.0},
     "resume-due-grants": {"task": "consents.tasks.resume_due_grants", "schedule": 60.0},
     "run-retention": {"task": "consents.tasks.run_retention", "schedule": 600.0},

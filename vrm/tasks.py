@@ -23,3 +23,9 @@ def purge_erased_vaults():
 def purge_expired_vault_records():
     """Delete vendor-written records whose retention has ended; idempotent."""
     return vault.purge_expired_records()
+
+
+@shared_task
+def purge_unreferenced_data_keys():
+    """Delete data keys in the key store that no vault names any more; idempotent."""
+    return vault.purge_unreferenced_data_keys()

@@ -6,7 +6,7 @@ request; what goes to the database is sealed by ``vrm.crypto``.
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -420,6 +420,35 @@ def purge_erased_vaults(now=None, batch_size=PURGE_BATCH_SIZE) -> int:
             AttributeDefinition.objects.filter(owner_id__in=[vault.person_id for vault in vaults]).delete()
             Vault.objects.filter(id__in=[vault.id for vault in vaults]).update(purged_at=now)
         finished += len(vaults)
+
+
+# A key stored for a vault whose row did not commit is left this long before it counts as unreferenced,
+# so a vault creation still in flight always finds its key.
+UNREFERENCED_KEY_AGE = timedelta(days=1)
+
+
+def purge_unreferenced_data_keys(now=None, batch_size=PURGE_BATCH_SIZE) -> int:
+    """Delete data keys that no vault names, stored more than a day ago; returns how many.
+
+    The two databases share no transaction: a vault creation that rolls back after its key was
+    written, or a user deleted outside erase_person (its vault row cascades), leaves a key behind
+    that nothing can use. Walks the key store by id in batches, asking the main database which
+    references are still named.
+    """
+    cutoff = (now or timezone.now()) - UNREFERENCED_KEY_AGE
+    deleted, after = 0, None
+    while True:
+        stored = DataKey.objects.filter(created_at__lt=cutoff).order_by("id")
+        if after is not None:
+            stored = stored.filter(id__gt=after)
+        refs = list(stored.values_list("id", flat=True)[:batch_size])
+        if not refs:
+            return deleted
+        after = refs[-1]
+        named = set(Vault.objects.filter(key_ref__in=refs).values_list("key_ref", flat=True))
+        unreferenced = [ref for ref in refs if ref not in named]
+        if unreferenced:
+            deleted += DataKey.objects.filter(id__in=unreferenced, created_at__lt=cutoff).delete()[0]
 
 
 def master_key_ids_in_use() -> set[str]:

@@ -1,4 +1,5 @@
 import base64
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -326,3 +327,23 @@ def test_erasure_revokes_every_live_grant_and_its_tokens():
     assert sorted(entry.event for entry in history_for_person(person)) == [
         "deletion_requested", "deletion_requested", "revoked", "revoked"
     ]
+
+
+def test_keys_no_vault_names_are_deleted_a_day_after_they_were_stored():
+    kept = PersonFactory()
+    vault.update_profile(kept, category="identity", values={"given_name": "Ada"})
+    deleted_user = PersonFactory()
+    vault.ensure_vault(deleted_user)
+    orphan_ref = Vault.objects.get(person=deleted_user).key_ref
+    deleted_user.delete()  # outside erase_person: the vault row cascades, its key stays in the key store
+    in_flight = uuid.uuid4()
+    DataKey.objects.create(id=in_flight, wrapped_key=b"not yet named", key_id="k")  # a vault being created now
+    later = timezone.now() + timedelta(hours=25)
+
+    assert vault.purge_unreferenced_data_keys(now=timezone.now()) == 0
+    assert vault.purge_unreferenced_data_keys(now=later, batch_size=1) == 2
+    assert vault.purge_unreferenced_data_keys(now=later) == 0
+
+    assert set(DataKey.objects.values_list("id", flat=True)) == {Vault.objects.get(person=kept).key_ref}
+    assert not DataKey.objects.filter(id__in=[orphan_ref, in_flight]).exists()
+    assert vault.read_profile(kept, ["identity"])["identity"] == {"given_name": "Ada"}

@@ -16,3 +16,14 @@ def test_a_worker_purges_the_erased_vaults_rows_after_the_erasure_commits(worker
 
     wait_until(lambda: Vault.objects.filter(person=person, purged_at__isnull=False).exists(), message="purge")
     assert not ProfileValue.objects.filter(vault__person=person).exists()
+
+
+def test_every_periodic_sweep_names_a_task_the_worker_knows(settings):
+    from vrm.celery import app
+
+    app.loader.import_default_modules()
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    unknown = {name: entry["task"] for name, entry in schedule.items() if entry["task"] not in app.tasks}
+
+    assert "purge-unreferenced-data-keys" in schedule
+    assert not unknown
