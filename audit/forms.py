@@ -2,6 +2,8 @@ from datetime import timezone as dt_timezone
 
 from django import forms
 
+from audit.log import GRANT_EVENTS
+
 MAX_RECEIPT_BYTES = 64 * 1024
 
 
@@ -78,10 +80,7 @@ class EntryFilterForm(AuditFilterForm):
 
     EVENTS = [
         ("", "Any event"), ("read", "Vendor read"), ("write", "Vendor write"),
-        *[(e, f"Grant {e.replace('_', ' ')}") for e in (
-            "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",
-            "retention_ended", "deletion_requested", "deletion_confirmed", "deletion_overdue",
-        )],
+        *[(e, f"Grant {e.replace('_', ' ')}") for e in GRANT_EVENTS],
     ]
 
     event = forms.ChoiceField(required=False, choices=EVENTS)

@@ -26,6 +26,8 @@ from audit.pseudonyms import pseudonym_for
 GRANT_EVENTS = (
     "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",
     "retention_ended", "deletion_requested", "deletion_confirmed", "deletion_overdue",
+    # The grant's record is deleted with its erased account after the grace period; the log keeps its history.
+    "purged",
 )
 # Events that change a grant's terms or status: each yields a signed consent receipt.
 RECEIPT_EVENTS = ("created", "changed", "narrowed", "paused", "resumed", "revoked", "expired")

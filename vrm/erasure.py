@@ -4,7 +4,8 @@ Erasure (vrm.vault.erase_person) destroys the data key at once and asks every ve
 read; the sealed rows go with the next purge_erased_vaults. What is left (the deactivated, anonymised
 user, its ended grants and any tokens) stays while vendors may still confirm their deletions, and is
 deleted here once the grace period has passed and no deletion request is open. The audit log and the
-receipts hold no foreign keys, only pseudonyms, so they stay and still verify.
+receipts hold no foreign keys, only pseudonyms, so they stay and still verify; each grant's last entry,
+`purged`, tells an auditor where its record went.
 """
 
 from datetime import timedelta
@@ -14,8 +15,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from audit import log as audit_log
 from consents.models import Grant
 from consents.sweeps import BATCH_SIZE, sweep
+
+
+PURGE_REASON = "the erased account's grace period ended"
 
 
 def erased_account_grace():
@@ -42,5 +47,12 @@ def purge_erased_accounts(now=None, batch_size=BATCH_SIZE):
     Batched and idempotent; returns how many accounts it deleted."""
     now = now or timezone.now()
     due = purgeable_accounts(now)
-    # The batch is deleted through `due` again, so an account that stopped qualifying is left alone.
-    return sweep(due, lambda ids: due.filter(pk__in=ids).delete(), batch_size=batch_size)
+
+    def purge(ids):
+        # The batch is deleted through `due` again, so an account that stopped qualifying is left alone.
+        accounts = due.filter(pk__in=ids)
+        grants = list(Grant.objects.filter(person__in=accounts).order_by("pk"))
+        audit_log.record_grant_events(grants, "purged", reason=PURGE_REASON, now=now)
+        accounts.delete()
+
+    return sweep(due, purge, batch_size=batch_size)

@@ -117,8 +117,10 @@ def test_after_the_grace_period_a_settled_account_is_gone_with_its_grants_and_to
     assert not Vault.objects.filter(person_id=person.pk).exists()
     assert not AccessToken.objects.filter(user_id=person.pk).exists()
     assert not RefreshToken.objects.filter(user_id=person.pk).exists()
-    assert (AuditEntry.objects.count(), Receipt.objects.count()) == (entries, receipts) and receipts > 0
-    assert AuditEntry.objects.filter(grant_id=grants[0].pk).exists()
+    assert (AuditEntry.objects.count(), Receipt.objects.count()) == (entries + 2, receipts) and receipts > 0
+    assert [events_of(grant)[-1] for grant in grants] == ["purged", "purged"]
+    purged = AuditEntry.objects.filter(event="purged").first()
+    assert (purged.actor, purged.reason) == ("system", "the erased account's grace period ended")
     assert WebhookDelivery.objects.count() == deliveries
     assert verify_chain().ok
 
@@ -132,6 +134,7 @@ def test_the_sweep_run_twice_purges_each_account_once():
     counts = [purge_erased_accounts(now=later, batch_size=1), purge_erased_accounts(now=later, batch_size=1)]
 
     assert counts == [2, 0] and not Grant.objects.exists()
+    assert AuditEntry.objects.filter(event="purged").count() == 4
 
 
 def test_a_live_account_is_never_touched():
