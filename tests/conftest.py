@@ -1,5 +1,6 @@
 import pytest
 
+from tests.factories import UserFactory
 from tests.processes import celery_worker
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +29,18 @@ def pytest_collection_modifyitems(items):
             continue
         args, kwargs = (marker.args, marker.kwargs) if marker is not None else ((), {})
         item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "databases": DATABASES}), append=False)
+
+
+@pytest.fixture
+def person():
+    """The persona most tests start from: a person with an e-mail address (contact) and a city (address)
+    in their vault. Tests that need another shape of person make it with tests.factories."""
+    from vrm import vault
+
+    person = UserFactory()
+    vault.update_profile(person, category="contact", values={"email": "ada@example.org"})
+    vault.update_profile(person, category="address", values={"city": "Lovelace Town"})
+    return person
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from audit.log import record_access, record_grant_event
 from audit.models import Receipt
 from audit.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
-from tests.audit.factories import GrantFactory, OAuthClientFactory, UserFactory, issue_grant_token
+from tests.factories import GrantFactory, OAuthClientFactory, UserFactory, issue_token
 from vrm import vault
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_auditor_api_grants_status_checkpoints_and_full_log(api, auditor_token, 
     "/api/v1/audit/checkpoints", "/api/v1/audit/status", "/api/v1/audit/log",
 ])
 def test_audit_endpoints_refuse_everyone_but_auditor_tokens(api, url, logged_reads):
-    vendor_token = issue_grant_token(logged_reads)
+    vendor_token = issue_token(logged_reads, refresh=False)
     lapsed = create_auditor("lapsed-auditor", with_client=True)
     lapsed_token = client_credentials_token(api, lapsed.client.client_id, lapsed.client_secret)
     lapsed.user.is_active = False
@@ -140,7 +140,7 @@ def test_audit_endpoints_refuse_everyone_but_auditor_tokens(api, url, logged_rea
 
 
 def test_a_vendor_fetches_its_own_receipts_and_not_others(api, logged_reads):
-    token = issue_grant_token(logged_reads)
+    token = issue_token(logged_reads, refresh=False)
     other = GrantFactory(client=OAuthClientFactory())
     with transaction.atomic():
         record_grant_event(other, "created", actor=other.person)

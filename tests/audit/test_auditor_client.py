@@ -4,7 +4,7 @@ from django.db import transaction
 
 from audit.auditors import create_auditor
 from audit.log import record_access
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from audit.chain import ROW_COLUMNS, entry_body_from_row
 from audit.log import InvalidAuditEntry, record_grant_event, record_grant_events
 from audit.models import AuditEntry, Receipt
 from audit.verification import verify_chain
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 from tests.audit.test_standalone_verify import public_key, standalone  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

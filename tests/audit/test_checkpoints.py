@@ -9,7 +9,7 @@ from audit.checkpoints import checkpoint_record, sign_checkpoint
 from audit.log import record_access
 from audit.models import AuditEntry, Checkpoint
 from audit.tasks import sign_checkpoint as sign_checkpoint_task
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 from tests.processes import wait_until
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from audit.models import AuditEntry
 from audit.verification import verify_chain
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 from tests.processes import database_url_for_test_db
 from vrm.settings import BASE_DIR
 

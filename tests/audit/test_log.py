@@ -9,7 +9,7 @@ from audit.chain import GENESIS_HASH, entry_body_from_row, entry_hash, ROW_COLUM
 from audit.log import InvalidAuditEntry, record_access, record_grant_event
 from audit.models import AuditEntry, AuditLogIsAppendOnly, Receipt
 from audit.pseudonyms import pseudonym_for
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 
 pytestmark = pytest.mark.django_db
 

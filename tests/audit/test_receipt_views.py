@@ -8,7 +8,7 @@ from django.db import transaction
 from audit import signing
 from audit.log import record_grant_event
 from audit.models import Receipt
-from tests.audit.factories import GrantFactory, UserFactory
+from tests.factories import GrantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

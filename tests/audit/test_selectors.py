@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from audit import selectors
 from audit.log import record_access, record_grant_event
-from tests.audit.factories import GrantFactory, UserFactory
+from tests.factories import GrantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from audit.checkpoints import sign_checkpoint
 from audit.log import record_access, record_grant_event
 from audit.models import Receipt
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 from vrm.settings import BASE_DIR
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from audit.checkpoints import sign_checkpoint
 from audit.log import record_access
 from audit.models import AuditEntry, Checkpoint, VerificationRun
 from audit.verification import verify_chain
-from tests.audit.factories import GrantFactory
+from tests.factories import GrantFactory
 from tests.audit.tampering import tamper
 
 pytestmark = pytest.mark.django_db

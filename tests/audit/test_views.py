@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.log import record_access, record_grant_event
 from audit.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
-from tests.audit.factories import AuditorFactory, GrantFactory, OAuthClientFactory, UserFactory, VendorUserFactory
+from tests.factories import AuditorFactory, GrantFactory, OAuthClientFactory, UserFactory, VendorUserFactory
 from vrm import vault
 
 pytestmark = pytest.mark.django_db

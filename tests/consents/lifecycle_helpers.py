@@ -1,7 +1,7 @@
 """Shared arrangements for the lifecycle tests: a grant with a webhook endpoint, and what got recorded."""
 
 from audit.models import AuditEntry
-from tests.vendors.factories import make_client, make_grant
+from tests.factories import make_client, make_grant
 from vendors.models import WebhookDelivery
 from vendors.webhooks import set_endpoint
 

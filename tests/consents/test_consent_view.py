@@ -4,19 +4,10 @@ import pytest
 from django.utils import timezone
 
 from consents.models import Grant
-from tests.vendors.factories import UserFactory, VendorUserFactory, make_client, make_grant
+from tests.factories import VendorUserFactory, make_client, make_grant
 from tests.vendors.flow import answer, authorize_params, consent_screen, query_of
-from vrm import vault
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person():
-    person = UserFactory()
-    vault.update_profile(person, category="contact", values={"email": "ada@example.org"})
-    vault.update_profile(person, category="address", values={"city": "Lovelace Town"})
-    return person
 
 
 @pytest.fixture

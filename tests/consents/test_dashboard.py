@@ -9,7 +9,7 @@ from audit import log as audit_log
 from consents.models import Grant
 from consents.selectors import DASHBOARD_PAGE_SIZE
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from consents.expiry import expire_due_grants, resume_due_grants
 from consents.grants import pause_grant
 from consents.models import Grant
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
-from tests.vendors.factories import issue_token, make_grant
+from tests.factories import issue_token, make_grant
 from vendors.models import AccessToken, RefreshToken
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from audit.verification import verify_chain
 from consents.expiry import expire_due_grants
 from consents.models import Grant
 from tests.consents.lifecycle_helpers import grant_with_webhook
-from tests.vendors.factories import issue_token, make_grant
+from tests.factories import issue_token, make_grant
 
 pytestmark = pytest.mark.django_db
 

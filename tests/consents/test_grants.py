@@ -13,7 +13,7 @@ from consents.exceptions import (
 )
 from consents.grants import check_access, create_grant, revoke_all_grants_of_person, revoke_grant
 from consents.models import Grant
-from tests.vendors.factories import UserFactory, issue_token, make_client, make_grant
+from tests.factories import UserFactory, issue_token, make_client, make_grant
 from vendors.models import AccessToken, RefreshToken
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from consents.grants import (
 from consents.exceptions import DeletionNotDue
 from consents.models import Grant
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
-from tests.vendors.factories import issue_token, make_grant
+from tests.factories import issue_token, make_grant
 from vendors.models import AccessToken
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from audit.selectors import overdue_deletions
 from consents.grants import confirm_deletion, revoke_grant
 from consents.retention import mark_overdue_deletions, request_due_deletions
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
-from tests.vendors.factories import issue_token, make_grant
+from tests.factories import issue_token, make_grant
 from vendors.models import AccessToken, RefreshToken
 
 pytestmark = pytest.mark.django_db

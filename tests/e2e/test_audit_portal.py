@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from audit.checkpoints import sign_checkpoint
 from audit.log import record_access, record_grant_event
-from tests.audit.factories import PASSWORD, AuditorFactory, GrantFactory, OAuthClientFactory
+from tests.factories import AuditorFactory, GrantFactory, OAuthClientFactory, PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

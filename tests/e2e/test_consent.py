@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from consents.models import Grant
-from tests.vendors.factories import UserFactory
+from tests.factories import UserFactory
 from vrm import vault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from django.test import Client
 
 from audit import log as audit_log
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -2,7 +2,7 @@ import pytest
 import requests
 from django.test import Client
 
-from tests.vendors.factories import VendorUserFactory
+from tests.factories import VendorUserFactory
 from vendors.models import OAuthClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

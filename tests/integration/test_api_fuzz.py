@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 
 from audit.auditors import create_auditor
 from audit.log import record_access, record_grant_event
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vendors.oauth import person_scopes
 from vrm import vault
 

@@ -17,7 +17,7 @@ from audit.auditors import create_auditor
 from audit.log import record_grant_event
 from audit.models import AuditEntry, Receipt
 from tests.integration.test_oauth_flow import browser_of
-from tests.vendors.factories import AuditorFactory, UserFactory, issue_token, make_client, make_grant
+from tests.factories import AuditorFactory, UserFactory, issue_token, make_client, make_grant
 from vrm import vault
 from vrm.models import VaultRecord
 

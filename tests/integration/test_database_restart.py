@@ -147,7 +147,7 @@ from datetime import timedelta
 from django.test import Client
 from consents.grants import create_grant
 from consents.models import Grant
-from tests.vendors.factories import UserFactory, issue_token, make_client
+from tests.factories import UserFactory, issue_token, make_client
 from vrm import vault
 
 person = UserFactory()

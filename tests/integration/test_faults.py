@@ -11,9 +11,8 @@ from audit.models import AuditEntry
 from consents.grants import revoke_grant
 from consents.models import Grant
 from tests.integration.test_oauth_flow import ConsentForm, browser_of
-from tests.vendors.factories import REDIRECT_URI, UserFactory, issue_token, make_client, make_grant, pkce_pair
+from tests.factories import REDIRECT_URI, issue_token, make_client, make_grant, pkce_pair
 from vendors.models import AuthorizationCode, WebhookEndpoint
-from vrm import vault
 from vrm.celery import app as celery_app
 from vrm.models import VaultRecord
 
@@ -32,13 +31,6 @@ def broker_down(monkeypatch):
     yield
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
-
-
-@pytest.fixture
-def person():
-    person = UserFactory()
-    vault.update_profile(person, category="contact", values={"email": "ada@example.org"})
-    return person
 
 
 def read_profile(live_server, token):

@@ -14,7 +14,7 @@ from django.db import connection
 from audit.models import AuditEntry
 from audit.verification import verify_chain
 from consents.grants import revoke_grant
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,6 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.core.management import call_command
 from django.test import Client
 
-from tests.vendors.factories import UserFactory
-from vrm import vault
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -69,14 +67,6 @@ def give_consent(browser, authorization_url, *, untick=()):
     )
     assert answer.status_code == 302, answer.text[:500]
     return answer.headers["Location"]
-
-
-@pytest.fixture
-def person():
-    person = UserFactory()
-    vault.update_profile(person, category="contact", values={"email": "ada@example.org"})
-    vault.update_profile(person, category="address", values={"city": "Lovelace Town"})
-    return person
 
 
 def test_a_standard_client_library_runs_the_whole_flow(live_server, person, monkeypatch):

@@ -13,9 +13,8 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.utils import timezone
 
 from tests.integration.test_oauth_flow import ConsentForm, browser_of
-from tests.vendors.factories import REDIRECT_URI, UserFactory, make_client, pkce_pair
+from tests.factories import REDIRECT_URI, make_client, pkce_pair
 from vendors.models import AccessToken, AuthorizationCode
-from vrm import vault
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -23,13 +22,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def plain_http(monkeypatch):
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the live test server speaks plain http
-
-
-@pytest.fixture
-def person():
-    person = UserFactory()
-    vault.update_profile(person, category="contact", values={"email": "ada@example.org"})
-    return person
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from consents.models import Grant
 from consents.tasks import expire_due_grants
 from tests.processes import celery_worker, wait_until
-from tests.vendors.factories import issue_token, make_client, make_grant
+from tests.factories import issue_token, make_client, make_grant
 from tests.vendors.webhook_receiver import webhook_receiver
 from vendors import webhooks
 from vendors.models import AccessToken

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.processes import wait_until
-from tests.vendors.factories import make_client
+from tests.factories import make_client
 from tests.vendors.webhook_receiver import webhook_receiver
 from vendors import webhooks
 from vendors.models import WebhookDelivery

@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.vendors.factories import REDIRECT_URI, pkce_pair
+from tests.factories import REDIRECT_URI, pkce_pair
 
 
 def authorize_params(oauth_client, scope="contact:read address:read", **extra):

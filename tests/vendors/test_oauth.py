@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from consents.grants import revoke_grant
 from consents.models import Grant
-from tests.vendors.factories import PASSWORD, REDIRECT_URI, UserFactory, make_auditor_client, make_client, pkce_pair
+from tests.factories import PASSWORD, REDIRECT_URI, make_auditor_client, make_client, pkce_pair
 from tests.vendors.flow import answer, consent_screen, exchange, query_of, tokens_for
 from vendors.models import AccessToken, AuthorizationCode, RefreshToken
-from vrm import vault
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def registered():
     return make_client()
-
-
-@pytest.fixture
-def person():
-    person = UserFactory()
-    vault.update_profile(person, category="contact", values={"email": "ada@example.org"})
-    return person
 
 
 def basic(client_id, secret):

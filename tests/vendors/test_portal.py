@@ -1,6 +1,6 @@
 import pytest
 
-from tests.vendors.factories import UserFactory, VendorFactory, VendorUserFactory
+from tests.factories import UserFactory, VendorFactory, VendorUserFactory
 from vendors.models import OAuthClient, Vendor
 
 pytestmark = pytest.mark.django_db

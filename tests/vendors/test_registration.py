@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.vendors.factories import VendorFactory
+from tests.factories import VendorFactory
 from vendors.models import OAuthClient
 from vendors.registration import register_client, rotate_client_secret
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consents.grants import pause_grant, revoke_grant
-from tests.vendors.factories import VendorUserFactory, make_client, make_grant
+from tests.factories import VendorUserFactory, make_client, make_grant
 from tests.vendors.webhook_receiver import webhook_receiver
 from vendors import webhooks
 from vendors.models import WebhookDelivery

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.vrm.factories import PASSWORD, PersonFactory
+from tests.factories import PASSWORD, PersonFactory
 from vrm import accounts
 from vrm.models import DataKey, User, Vault
 

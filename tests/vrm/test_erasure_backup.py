@@ -18,7 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from tests.vrm.factories import PersonFactory
+from tests.factories import PersonFactory
 from vrm import crypto, vault
 from vrm.models import DataKey
 

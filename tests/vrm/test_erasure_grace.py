@@ -11,7 +11,7 @@ from consents.grants import confirm_deletion
 from consents.models import Grant
 from consents.retention import mark_overdue_deletions, run_retention
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vendors.models import AccessToken, RefreshToken, WebhookDelivery
 from vrm import vault
 from vrm.erasure import purge_erased_accounts

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import log as audit_log
-from tests.vrm.factories import PersonFactory, make_grant
+from tests.factories import PersonFactory, make_grant
 from vrm import vault
 from vrm.export import export_for_person
 

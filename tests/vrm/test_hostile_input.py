@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.vrm.factories import PASSWORD, PersonFactory
+from tests.factories import PASSWORD, PersonFactory
 from vrm import accounts, vault
 from vrm.models import AttributeDefinition, ProfileValue, User, Vault
 

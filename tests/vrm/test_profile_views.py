@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from tests.vrm.factories import PersonFactory, make_grant
+from tests.factories import PersonFactory, make_grant
 from vrm import vault
 from vrm.models import AttributeDefinition, ProfileValue, User
 

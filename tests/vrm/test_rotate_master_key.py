@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.vrm.factories import PersonFactory
+from tests.factories import PersonFactory
 from vrm import crypto, vault
 from vrm.models import DataKey, Vault
 

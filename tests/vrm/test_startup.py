@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.processes import child_database_env
-from tests.vrm.factories import PersonFactory
+from tests.factories import PersonFactory
 from tests.vrm.test_settings import PRODUCTION, run_python
 from vrm import crypto, vault
 from vrm.startup import check_master_keys

@@ -11,7 +11,7 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from consents.models import Grant
-from tests.vendors.factories import REDIRECT_URI, UserFactory, issue_token, make_client, make_grant, pkce_pair
+from tests.factories import REDIRECT_URI, UserFactory, issue_token, make_client, make_grant, pkce_pair
 from vendors.models import AuthorizationCode
 from vrm.middleware import server_error
 

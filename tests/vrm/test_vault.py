@@ -7,7 +7,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.vrm.factories import PersonFactory
+from tests.factories import PersonFactory
 from vrm import crypto, vault
 from vrm.models import AttributeDefinition, DataKey, ProfileValue, Vault, VaultRecord
 
@@ -308,7 +308,7 @@ def test_nothing_can_be_written_to_an_erased_vault():
 
 def test_erasure_revokes_every_live_grant_and_its_tokens():
     from audit.selectors import history_for_person
-    from tests.vrm.factories import make_grant
+    from tests.factories import make_grant
     from vendors.models import AccessToken
 
     person = PersonFactory()

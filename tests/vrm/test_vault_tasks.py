@@ -1,7 +1,7 @@
 import pytest
 
 from tests.processes import wait_until
-from tests.vrm.factories import PersonFactory
+from tests.factories import PersonFactory
 from vrm import vault
 from vrm.models import ProfileValue, Vault
 

@@ -21,7 +21,7 @@ from audit.log import record_grant_event
 from audit.models import Receipt
 from consents.models import Grant
 from tests.processes import child_database_env
-from tests.vrm.factories import PASSWORD, PersonFactory, make_grant
+from tests.factories import PASSWORD, PersonFactory, make_grant
 from tests.vrm.test_settings import PRODUCTION, run_python
 from vrm import accounts, vault
 from vrm.models import AttributeDefinition, ProfileValue, User

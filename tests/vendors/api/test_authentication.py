@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.request import Request
 
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vendors.api.authentication import BearerTokenAuthentication
 from vendors.models import AccessToken
 

@@ -4,7 +4,7 @@ import pytest
 
 from audit.models import AuditEntry
 from consents.grants import revoke_grant
-from tests.vendors.factories import make_client, make_grant
+from tests.factories import make_client, make_grant
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/grant/deletion-confirmation"

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.vendors.factories import UserFactory, issue_token, make_auditor_client, make_grant
+from tests.factories import UserFactory, issue_token, make_auditor_client, make_grant
 from vendors.api import urls as vendor_api_urls
 from vendors.api.permissions import GrantPermission
 from vendors.models import AccessToken

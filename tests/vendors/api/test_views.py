@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from consents.models import Grant
-from tests.vendors.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
 
 pytestmark = pytest.mark.django_db
