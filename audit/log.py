@@ -53,42 +53,35 @@ def actor_label(actor):
     return f"{actor.role}:{pseudonym_for(actor.pk)}"
 
 
-def _lock_chain():
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    elif vendor == "sqlite":
-        # Writers are serialised by the IMMEDIATE transaction Django opened; anything else could fork.
-        if connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE":
-            raise ImproperlyConfigured("the audit log needs SQLite's IMMEDIATE transaction mode")
-    else:
-        raise ImproperlyConfigured(f"the audit log does not support the {vendor} database")
-
-
 @cache
 def _head_sql(vendor):
+    """The statement that takes the chain lock and reads the head (seq, hash), built once per vendor.
+
+    On PostgreSQL it is two statements in one round trip: under READ COMMITTED each statement takes its
+    own snapshot, so the head is read after the transaction-scoped advisory lock is held and sees the
+    previous holder's commit. On SQLite the IMMEDIATE transaction Django opened already serialises
+    writers, so the head read alone suffices.
+    """
     quote = connection.ops.quote_name
     table = quote(AuditEntry._meta.db_table)
-    return f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
+    head = f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
+    if vendor == "postgresql":
+        return f"SELECT pg_advisory_xact_lock({int(CHAIN_LOCK_KEY)}); {head}"
+    if vendor == "sqlite":
+        if connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE":
+            raise ImproperlyConfigured("the audit log needs SQLite's IMMEDIATE transaction mode")
+        return head
+    raise ImproperlyConfigured(f"the audit log does not support the {vendor} database")
 
 
 def _lock_and_read_head():
-    """Take the chain lock, then read the head (seq, hash) or None.
-
-    On PostgreSQL both go in one round trip, as two statements: under READ COMMITTED each statement
-    takes its own snapshot, so the head is read after the lock is held and sees the previous holder's
-    commit. The lock is held until this transaction commits, so every round trip saved here is time
-    every other audited request no longer waits.
-    """
-    vendor = connection.vendor
+    """Take the chain lock, then read the head (seq, hash) or None. The lock is held until this
+    transaction commits, so every round trip saved here is time every other audited request no
+    longer waits."""
     with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute(f"SELECT pg_advisory_xact_lock({int(CHAIN_LOCK_KEY)}); {_head_sql(vendor)}")
-            cursor.nextset()
-        else:
-            _lock_chain()
-            cursor.execute(_head_sql(vendor))
+        cursor.execute(_head_sql(connection.vendor))
+        if connection.vendor == "postgresql":
+            cursor.nextset()  # past the lock's empty result to the head's
         return cursor.fetchone()
 
 

@@ -96,20 +96,23 @@ def create_grant(
         before = grant_terms(grant)
         for field, value in values.items():
             setattr(grant, field, value)
-        grant.change_reason = "the person allowed a new request from the vendor"
-        grant.save()
         # A token never outlives its grant, also when the new terms are shorter.
         AccessToken.objects.filter(consent=grant, expires__gt=grant.expires_at).update(expires=grant.expires_at)
-        audit_log.record_grant_event(
-            grant,
-            "changed",
-            actor=person,
-            reason=grant.change_reason,
-            detail={"before": before, "after": grant_terms(grant)},
-            now=now,
+        return _save_change(
+            grant, "changed", "grant.changed", actor=person, reason="the person allowed a new request from the vendor",
+            now=now, detail={"before": before, "after": grant_terms(grant)},
         )
-        webhooks.notify(grant, "grant.changed", now=now)
-        return grant
+
+
+def _save_change(grant, event, webhook_event, *, actor, reason, now, detail=None):
+    """Save a change the caller made to a locked grant: who and why, the audit event (and receipt), the
+    vendor's webhook after commit. Every service that changes a grant ends here."""
+    grant.changed_by = actor
+    grant.change_reason = reason
+    grant.save()
+    audit_log.record_grant_event(grant, event, actor=actor, reason=reason, detail=detail, now=now)
+    webhooks.notify(grant, webhook_event, now=now)
+    return grant
 
 
 def revoke_grant(grant, *, actor, reason="", now=None):
@@ -123,13 +126,8 @@ def revoke_grant(grant, *, actor, reason="", now=None):
         grant.paused_until = None
         grant.ended_at = now
         grant.retention_ends_at = now + grant.retention
-        grant.changed_by = actor
-        grant.change_reason = reason
-        grant.save()
         end_tokens([grant.pk], now)
-        audit_log.record_grant_event(grant, "revoked", actor=actor, reason=reason, now=now)
-        webhooks.notify(grant, "grant.revoked", now=now)
-        return grant
+        return _save_change(grant, "revoked", "grant.revoked", actor=actor, reason=reason, now=now)
 
 
 def revoke_all_grants_of_person(person, *, actor, reason="", now=None):
@@ -177,12 +175,7 @@ def pause_grant(grant, *, actor, until=None, reason="", now=None):
             return grant
         grant.status = Grant.Status.PAUSED
         grant.paused_until = until
-        grant.changed_by = actor
-        grant.change_reason = reason
-        grant.save()
-        audit_log.record_grant_event(grant, "paused", actor=actor, reason=reason, now=now)
-        webhooks.notify(grant, "grant.paused", now=now)
-        return grant
+        return _save_change(grant, "paused", "grant.paused", actor=actor, reason=reason, now=now)
 
 
 def resume_grant(grant, *, actor=None, reason="", now=None):
@@ -194,12 +187,7 @@ def resume_grant(grant, *, actor=None, reason="", now=None):
             return grant
         grant.status = Grant.Status.ACTIVE
         grant.paused_until = None
-        grant.changed_by = actor
-        grant.change_reason = reason
-        grant.save()
-        audit_log.record_grant_event(grant, "resumed", actor=actor, reason=reason, now=now)
-        webhooks.notify(grant, "grant.resumed", now=now)
-        return grant
+        return _save_change(grant, "resumed", "grant.resumed", actor=actor, reason=reason, now=now)
 
 
 def narrow_grant(grant, *, actor, scopes, reason="", now=None):
@@ -215,17 +203,11 @@ def narrow_grant(grant, *, actor, scopes, reason="", now=None):
             raise InvalidTerms("Keep at least one scope, or revoke the grant.")
         if not set(wanted) < set(grant.scopes):
             raise InvalidTerms("Narrowing can only take scopes away from those granted.")
-        before = sorted(grant.scopes)
+        removed = sorted(set(grant.scopes) - set(wanted))
         grant.scopes = wanted
-        grant.changed_by = actor
-        grant.change_reason = reason
-        grant.save()
-        audit_log.record_grant_event(
-            grant, "narrowed", actor=actor, reason=reason, detail={"removed_scopes": sorted(set(before) - set(wanted))},
-            now=now,
+        return _save_change(
+            grant, "narrowed", "grant.changed", actor=actor, reason=reason, now=now, detail={"removed_scopes": removed}
         )
-        webhooks.notify(grant, "grant.changed", now=now)
-        return grant
 
 
 def shorten_grant(grant, *, actor, expires_at, reason="", now=None):
@@ -242,17 +224,11 @@ def shorten_grant(grant, *, actor, expires_at, reason="", now=None):
         grant.expires_at = expires_at
         if grant.paused_until and grant.paused_until >= expires_at:
             grant.paused_until = None
-        grant.changed_by = actor
-        grant.change_reason = reason
-        grant.save()
         AccessToken.objects.filter(consent=grant, expires__gt=expires_at).update(expires=expires_at)
-        audit_log.record_grant_event(
-            grant, "changed", actor=actor, reason=reason,
+        return _save_change(
+            grant, "changed", "grant.changed", actor=actor, reason=reason, now=now,
             detail={"before": {"expires_at": before.isoformat()}, "after": {"expires_at": expires_at.isoformat()}},
-            now=now,
         )
-        webhooks.notify(grant, "grant.changed", now=now)
-        return grant
 
 
 def leave_vendor(person, vendor, *, actor, reason="", now=None):

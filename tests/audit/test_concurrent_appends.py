@@ -7,7 +7,7 @@ import pytest
 from audit.models import AuditEntry
 from audit.verification import verify_chain
 from tests.factories import GrantFactory
-from tests.processes import database_url_for_test_db
+from tests.processes import child_database_env
 from vrm.settings import BASE_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ WRITERS, APPENDS = 8, 30
 
 def test_many_writer_processes_never_fork_the_chain():
     grant = GrantFactory()
-    env = dict(os.environ, DATABASE_URL=database_url_for_test_db(), DJANGO_SETTINGS_MODULE="vrm.settings")
+    env = dict(os.environ, **child_database_env(), DJANGO_SETTINGS_MODULE="vrm.settings")
 
     writers = [
         subprocess.Popen(
