@@ -26,7 +26,7 @@ def sign_checkpoint(now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
-        head = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        head = AuditEntry.objects.chained().order_by("-seq").values_list("seq", "hash").first()
         if head is None:
             return None
         size, head_hash = head

@@ -24,7 +24,7 @@ def log_export_lines(now=None):
 
     This is what ``audit/standalone_verify.py log`` reads.
     """
-    head = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    head = AuditEntry.objects.chained().order_by("-seq").values_list("seq", flat=True).first() or 0
     checkpoints = [checkpoint_record(c) for c in Checkpoint.objects.filter(size__lte=head).order_by("size")]
     yield _line({
         "type": "header", "format": LOG_NAME, "version": FORMAT_VERSION, "exported_at": format_time(now or timezone.now()),

@@ -1,15 +1,25 @@
 """Appending to the audit log: grant events and vendor reads/writes, hash-chained.
 
-The recording functions must run inside the caller's ``transaction.atomic()``,
-so that entries commit (or roll back) with the change or the response they
-record. Appends are serialised, so that concurrent writers in any number of
-processes never fork the chain: on PostgreSQL by a transaction-scoped advisory
-lock, on SQLite by its IMMEDIATE transactions (one writer at a time). An append
-of one entry or of a batch is one lock, one indexed read of the chain head and
-one multi-row insert, all plain SQL built once (on the read path, building them
-through the ORM cost more than running them); a batch is chained in Python in
-order, so it hashes exactly like the same entries appended one by one. Entries
-never hold profile values: only attribute keys, ids, a pseudonym, an outcome.
+Two ways in, one chain:
+
+- A grant event is chained as it is recorded (its consent receipt names the
+  entry's seq and hash), inside the caller's ``transaction.atomic()``, so it
+  commits or rolls back with the change it records.
+- A vendor access (every read and write of the API, allowed or refused) is
+  recorded *pending*: one plain INSERT, with no lock and no read of the chain
+  head, committed before the response leaves. The sequencer
+  (``chain_pending``, run by ``manage.py run_audit_sequencer`` and by beat)
+  then chains committed pending entries in the order they were recorded, in
+  batches. A read therefore never waits for another read's commit, and
+  PostgreSQL flushes many reads' entries to disk at once (group commit).
+
+Whatever writes seq, prev_hash and hash holds the chain lock: on PostgreSQL a
+transaction-scoped advisory lock, on SQLite its IMMEDIATE transactions (one
+writer at a time). So concurrent writers in any number of processes never fork
+the chain, and every batch is chained in Python in order, hashing exactly like
+the same entries appended one by one. A grant event first chains what is
+pending, so the chain stays in the order things happened. Entries never hold
+profile values: only attribute keys, ids, a pseudonym, an outcome.
 """
 
 from datetime import timezone as dt_timezone
@@ -17,6 +27,7 @@ from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from audit import chain
@@ -40,6 +51,13 @@ CHAIN_LOCK_KEY = 0x5652_4D41_5544_4954 & 0x7FFF_FFFF_FFFF_FFFF
 INSERT_ROWS = 500
 # Batches (a sweep's) reach PostgreSQL by COPY; a single row (a request's own entry) by one INSERT.
 COPY_ROWS = 2
+# Pending entries chained per transaction by the sequencer.
+CHAIN_BATCH = 2000
+# The columns of a pending entry that its hash covers, in entry_body's keyword names.
+BODY_COLUMNS = (
+    "version", "kind", "event", "at", "grant_id", "client_pk", "person", "actor", "fields", "outcome",
+    "request_id", "reason", "detail",
+)
 
 
 class InvalidAuditEntry(ValueError):
@@ -64,7 +82,10 @@ def _head_sql(vendor):
     """
     quote = connection.ops.quote_name
     table = quote(AuditEntry._meta.db_table)
-    head = f"SELECT {quote('seq')}, {quote('hash')} FROM {table} ORDER BY {quote('seq')} DESC LIMIT 1"
+    head = (
+        f"SELECT {quote('seq')}, {quote('hash')} FROM {table} WHERE {quote('seq')} IS NOT NULL "
+        f"ORDER BY {quote('seq')} DESC LIMIT 1"
+    )
     if vendor == "postgresql":
         return f"SELECT pg_advisory_xact_lock({int(CHAIN_LOCK_KEY)}); {head}"
     if vendor == "sqlite":
@@ -90,14 +111,16 @@ def _insert_sql(model, key, vendor):
     """(INSERT up to VALUES, one row's placeholders, RETURNING clause, inserted fields) for model here.
 
     A primary key the database generates comes back with ``key``, a unique column
-    the caller already knows, to match rows without relying on RETURNING's order.
+    the caller already knows, to match rows without relying on RETURNING's order
+    (with no key, for a single row).
     """
     quote = connection.ops.quote_name
     pk = model._meta.pk
     fields = [field for field in model._meta.concrete_fields if not (field.primary_key and pk.db_returning)]
     insert = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "
     row = f"({', '.join(['%s'] * len(fields))})"
-    returning = f" RETURNING {quote(pk.column)}, {quote(key)}" if pk.db_returning else ""
+    returned = [quote(pk.column)] + ([quote(key)] if key else [])
+    returning = f" RETURNING {', '.join(returned)}" if pk.db_returning else ""
     return insert, row, returning, fields
 
 
@@ -125,12 +148,22 @@ def insert_rows(objs, *, key=None):
     Plain SQL built once per model: Django's bulk_create on PostgreSQL sends
     arrays for UNNEST, whose client-side quoting cost more than the INSERT.
     ``key`` (a unique field already set) matches the primary keys the database
-    generates to their rows; a model whose keys the caller sets needs none.
+    generates to their rows; a model whose keys the caller sets needs none, nor
+    does a single row.
     """
     if not objs:
         return objs
     model = type(objs[0])
     insert, row, returning, fields = _insert_sql(model, key, connection.vendor)
+    if returning and key is None:
+        if len(objs) != 1:
+            raise ValueError("several rows with generated keys need a key to match them by")
+        params = [field.get_db_prep_save(getattr(objs[0], field.attname), connection) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(insert + row + returning, params)
+            objs[0].pk = cursor.fetchone()[0]
+        objs[0]._state.adding, objs[0]._state.db = False, connection.alias
+        return objs
     by_key = {getattr(obj, key): obj for obj in objs} if returning else {}
     if connection.vendor == "postgresql" and len(objs) >= COPY_ROWS:
         _copy_rows(model, objs, fields, key, by_key)
@@ -147,23 +180,88 @@ def insert_rows(objs, *, key=None):
     return objs
 
 
+def _link(values, seq, prev_hash):
+    """(seq, prev_hash, hash) of an entry with these body values placed after prev_hash."""
+    try:
+        digest = chain.entry_hash(chain.entry_body(**values, prev_hash=prev_hash))
+    except TypeError as error:
+        raise InvalidAuditEntry(str(error)) from None
+    return seq, prev_hash, digest
+
+
+@cache
+def _chain_update_sql(vendor):
+    quote = connection.ops.quote_name
+    return (
+        f"UPDATE {quote(AuditEntry._meta.db_table)} SET {quote('seq')} = %s, {quote('prev_hash')} = %s, "
+        f"{quote('hash')} = %s WHERE {quote('id')} = %s AND {quote('seq')} IS NULL"
+    )
+
+
+def _chain_pending_locked(head, limit=None):
+    """With the chain lock held: chain up to `limit` committed pending entries after `head`, oldest first.
+
+    Returns (how many, the new head). The entries' values are read back from the database and
+    hashed as stored, so the verifier recomputes exactly these hashes.
+    """
+    pending = AuditEntry.objects.pending().order_by("id").values_list("id", *BODY_COLUMNS)
+    rows = list(pending[:limit] if limit else pending)
+    if not rows:
+        return 0, head
+    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
+    links = []
+    for entry_id, *values in rows:
+        seq, prev_hash, digest = _link(dict(zip(BODY_COLUMNS, values)), seq, prev_hash)
+        links.append((seq, prev_hash, digest, entry_id))
+        seq, prev_hash = seq + 1, digest
+    with connection.cursor() as cursor:
+        cursor.executemany(_chain_update_sql(connection.vendor), links)
+        if cursor.rowcount != len(links):
+            raise RuntimeError(f"chained {cursor.rowcount} of {len(links)} pending audit entries; rolled back")
+    return len(links), (links[-1][0], links[-1][2])
+
+
+def chain_pending(*, batch=CHAIN_BATCH):
+    """The sequencer's step: chain every committed pending entry, `batch` per transaction; returns how many.
+
+    Safe to run from any number of processes at once (each batch holds the chain lock). An entry
+    whose transaction commits after a batch was read is chained by the next call.
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    total = 0
+    while True:
+        with transaction.atomic():
+            count, _head = _chain_pending_locked(_lock_and_read_head(), batch)
+        total += count
+        if count < batch:
+            return total
+
+
+def pending_summary():
+    """(number of entries waiting for the sequencer, when the oldest was recorded or None), in one query."""
+    summary = AuditEntry.objects.pending().aggregate(count=Count("id"), oldest=Min("at"))
+    return summary["count"], summary["oldest"]
+
+
 def _append(entries):
     """Chain these entries (dicts of the body's fields, in order) onto the head and insert them all.
 
-    One lock, one head read and one INSERT per INSERT_ROWS entries, whatever the count; every hash is
-    computed before anything is written, so an entry that cannot be encoded leaves the log unchanged.
+    One lock, one head read, the pending entries chained first (usually none or a few), and one
+    INSERT per INSERT_ROWS entries; every new hash is computed before any of them is written, so an
+    entry that cannot be encoded adds nothing to the log.
     """
     with transaction.atomic(savepoint=False):
         head = _lock_and_read_head()
+        count = CHAIN_BATCH
+        while count == CHAIN_BATCH:
+            count, head = _chain_pending_locked(head, CHAIN_BATCH)
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
         rows = []
         for values in entries:
-            values = dict(values, version=chain.FORMAT_VERSION, prev_hash=prev_hash)
-            try:
-                digest = chain.entry_hash(chain.entry_body(**values))
-            except TypeError as error:
-                raise InvalidAuditEntry(str(error)) from None
-            rows.append(dict(values, seq=seq, hash=digest))
+            values = dict(values, version=chain.FORMAT_VERSION)
+            seq, prev_hash, digest = _link(values, seq, prev_hash)
+            rows.append(dict(values, seq=seq, prev_hash=prev_hash, hash=digest))
             seq, prev_hash = seq + 1, digest
         return insert_rows([AuditEntry(**values) for values in rows], key="seq")
 
@@ -236,10 +334,12 @@ def record_grant_events(grants, event, *, actor=None, reason="", detail=None, no
 
 
 def record_access(grant, *, action, fields, outcome, request_id="", reason="", now=None):
-    """Append a vendor read or write under this grant: which attribute keys, the outcome, the request id.
+    """Record a vendor read or write under this grant: which attribute keys, the outcome, the request id.
 
-    ``fields`` are attribute keys, never values. Call in the transaction that
-    produces the response. Returns the entry.
+    ``fields`` are attribute keys, never values. The entry is written pending (one INSERT, no chain
+    lock) and chained by the sequencer once committed. Call before the response leaves: a read in
+    autocommit (the INSERT is its own transaction), a write in the transaction that makes it.
+    Returns the entry.
     """
     if action not in ACCESS_ACTIONS:
         raise InvalidAuditEntry(f"action must be one of {ACCESS_ACTIONS}, not {action!r}")
@@ -248,8 +348,9 @@ def record_access(grant, *, action, fields, outcome, request_id="", reason="", n
     keys = list(fields)
     if not all(isinstance(key, str) and 0 < len(key) <= 100 for key in keys):
         raise InvalidAuditEntry("fields are attribute keys (short strings), never values")
-    return _append([dict(
-        kind=AuditEntry.Kind.ACCESS, event=action, at=_moment(now), grant_id=grant.pk, client_pk=grant.client_id,
-        person=pseudonym_for(grant.person_id), actor="vendor", fields=sorted(set(keys)), outcome=outcome,
-        request_id=str(request_id)[:100], reason=str(reason)[:1000], detail={},
-    )])[0]
+    entry = AuditEntry(
+        version=chain.FORMAT_VERSION, kind=AuditEntry.Kind.ACCESS, event=action, at=_moment(now), grant_id=grant.pk,
+        client_pk=grant.client_id, person=pseudonym_for(grant.person_id), actor="vendor", fields=sorted(set(keys)),
+        outcome=outcome, request_id=str(request_id)[:100], reason=str(reason)[:1000], detail={},
+    )
+    return insert_rows([entry])[0]

@@ -7,7 +7,7 @@ person only as a pseudonym), so nothing elsewhere can cascade-delete the record.
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -15,6 +15,14 @@ class AuditLogIsAppendOnly(Exception):
 
 
 class AuditEntryQuerySet(models.QuerySet):
+    def chained(self):
+        """Entries the sequencer has placed in the chain (seq, prev_hash and hash set): what is provable."""
+        return self.filter(seq__isnull=False)
+
+    def pending(self):
+        """Entries recorded but not yet chained (a vendor access waits here for the sequencer, briefly)."""
+        return self.filter(seq__isnull=True)
+
     def update(self, **kwargs):
         raise AuditLogIsAppendOnly("audit entries cannot be updated")
 
@@ -35,13 +43,19 @@ class AuditEntryQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One link of the chain: a grant event or a vendor read/write. Written only by ``audit.log``."""
+    """One link of the chain: a grant event or a vendor read/write. Written only by ``audit.log``.
+
+    A grant event is chained as it is recorded. A vendor access is recorded pending
+    (seq, prev_hash and hash empty) and chained soon after by the sequencer
+    (``audit.log.chain_pending``), which sets those three columns once; nothing
+    else about an entry ever changes, and on PostgreSQL a trigger enforces that.
+    """
 
     class Kind(models.TextChoices):
         GRANT = "grant", "Grant event"
         ACCESS = "access", "Vendor access"
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
     version = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
     event = models.CharField(max_length=32)
@@ -55,15 +69,18 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=100, blank=True)
     reason = models.TextField(blank=True)
     detail = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64, unique=True)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["seq"]
+        # Chain order; entries still pending come after the chained ones, in the order they were recorded.
+        ordering = [F("seq").asc(nulls_last=True), "id"]
         verbose_name_plural = "audit entries"
         indexes = [
+            # The sequencer's queue: small (pending entries only), read oldest first.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_entry_pending"),
             models.Index(fields=["person", "at"], name="audit_entry_person_at"),
             models.Index(fields=["grant_id", "at"], name="audit_entry_grant_at"),
             models.Index(fields=["client_pk", "at"], name="audit_entry_client_at"),
@@ -74,7 +91,8 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"audit entry {self.seq}: {self.kind} {self.event}"
+        place = self.seq if self.seq is not None else f"(pending, id {self.pk})"
+        return f"audit entry {place}: {self.kind} {self.event}"
 
     def save(self, *args, **kwargs):
         # A guard, not a side effect: an entry is written once, by an insert.

@@ -1,6 +1,6 @@
 """Reads of the audit log, receipts and checkpoints (for the person, the vendor API and the auditor)."""
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
@@ -10,7 +10,9 @@ from consents.models import Grant
 
 
 def history_for_person(person, *, client=None, since=None, until=None):
-    """Entries about this person (grant events and vendor accesses), newest first; filter by client and time."""
+    """Entries about this person (grant events and vendor accesses), newest first; filter by client and time.
+
+    Entries still waiting for the sequencer are included (newest of all), so a read shows at once."""
     entries = AuditEntry.objects.filter(person=pseudonym_for(person.pk))
     if client is not None:
         entries = entries.filter(client_pk=client.pk)
@@ -18,7 +20,7 @@ def history_for_person(person, *, client=None, since=None, until=None):
         entries = entries.filter(at__gte=since)
     if until is not None:
         entries = entries.filter(at__lt=until)
-    return entries.order_by("-seq")
+    return entries.order_by(F("seq").desc(nulls_first=True), "-id")
 
 
 def access_stats_for_grants(grant_ids):
@@ -27,7 +29,7 @@ def access_stats_for_grants(grant_ids):
         AuditEntry.objects.filter(kind=AuditEntry.Kind.ACCESS, grant_id__in=list(grant_ids))
         .order_by()
         .values("grant_id")
-        .annotate(count=Count("seq"), last=Max("at"))
+        .annotate(count=Count("id"), last=Max("at"))
     )
     return {row["grant_id"]: (row["count"], row["last"]) for row in rows}
 
@@ -83,8 +85,11 @@ def _filtered(queryset, filters, lookups):
 
 
 def entries_for_audit(filters):
-    """Log entries matching an EntryFilterForm's cleaned data, newest first."""
-    entries = _filtered(AuditEntry.objects.all(), filters, ENTRY_FILTERS)
+    """Chained log entries matching an EntryFilterForm's cleaned data, newest first.
+
+    The auditor sees the chain: every entry with its seq and hash. A vendor access joins it when the
+    sequencer has chained it, normally well within a second (see pending_summary)."""
+    entries = _filtered(AuditEntry.objects.chained(), filters, ENTRY_FILTERS)
     if filters.get("vendor"):
         entries = entries.filter(client_pk__in=filters["vendor"].clients.values("pk"))
     return entries.order_by("-seq")

@@ -85,3 +85,7 @@ class ChainStatusSerializer(serializers.Serializer):
     problem_seq = serializers.IntegerField(allow_null=True)
     latest_checkpoint = CheckpointSerializer(allow_null=True)
     overdue_deletions = serializers.IntegerField()
+    pending_entries = serializers.IntegerField(help_text="Vendor accesses recorded but not yet chained.")
+    oldest_pending_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the oldest of them was recorded (normally under a second ago)."
+    )

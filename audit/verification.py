@@ -23,7 +23,7 @@ def verify_chain(now=None):
     started = now or timezone.now()
     clock = time.monotonic()
     verifier = ChainVerifier(signing.public_keys(), [checkpoint_record(c) for c in Checkpoint.objects.order_by("size")])
-    rows = AuditEntry.objects.order_by("seq").values_list(*ROW_COLUMNS).iterator(chunk_size=CHUNK)
+    rows = AuditEntry.objects.chained().order_by("seq").values_list(*ROW_COLUMNS).iterator(chunk_size=CHUNK)
     for row in rows:
         if not verifier.add(*entry_body_from_row(row)):
             break

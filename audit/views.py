@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from audit import log as audit_log
 from audit import selectors, signing
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
@@ -55,6 +56,7 @@ def overview(request):
         "run": selectors.latest_verification(),
         "checkpoint": selectors.checkpoints().first(),
         "overdue_count": selectors.overdue_deletions().count(),
+        "pending": audit_log.pending_summary(),
     })
 
 

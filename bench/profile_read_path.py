@@ -11,7 +11,7 @@ import argparse
 import time
 
 from bench import harness
-from bench.read_path import BASELINE_PATH, READ_PATH
+from bench.read_path import BASELINE, BASELINE_PATH, LEAN_BASELINE, LEAN_BASELINE_PATH, READ, READ_PATH
 
 
 def main(argv=None):
@@ -30,7 +30,9 @@ def main(argv=None):
     baseline_token = seed_baseline(reader.person, reader.client)
     print(f"Machine: {harness.machine()}")
     client = Client(SERVER_NAME="127.0.0.1")
-    for name, path, token in [("baseline", BASELINE_PATH, baseline_token), ("read path", READ_PATH, reader.token)]:
+    endpoints = [(BASELINE, BASELINE_PATH, baseline_token), (LEAN_BASELINE, LEAN_BASELINE_PATH, baseline_token),
+                 (READ, READ_PATH, reader.token)]
+    for name, path, token in endpoints:
         header = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         for _ in range(50):  # warm-up
             client.get(path, **header)
@@ -52,7 +54,7 @@ def main(argv=None):
         if args.html:
             folder = harness.REPO / args.html
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{name.replace(' ', '_')}.html").write_text(profiler.output_html())
+            (folder / f"{name.split(',')[0].replace(' ', '_')}{'_lean' if name == LEAN_BASELINE else ''}.html").write_text(profiler.output_html())
 
 
 if __name__ == "__main__":

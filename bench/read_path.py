@@ -4,8 +4,11 @@
 
 Seeds a person with ten attributes, a grant of four read scopes and its token
 through the project's services, and the bare baseline's row and plain DOT token;
-starts gunicorn (sync workers, a fixed number) on PostgreSQL; then drives both
-endpoints from a separate load process on 127.0.0.1:
+starts gunicorn (sync workers, a fixed number) on PostgreSQL and the audit
+sequencer (``manage.py run_audit_sequencer``, which chains the reads' audit
+entries: its CPU is counted with the read path's, and the entries still pending
+when each run ends are reported); then drives the endpoints from a separate load
+process on 127.0.0.1:
 
 1. closed loop, alternating baseline and read path for several rounds: requests/s,
    p50, p99 (medians over the rounds), gunicorn CPU per request, and the ratio;
@@ -37,7 +40,10 @@ from pathlib import Path
 from bench import harness
 
 BASELINE_PATH = "/bench/baseline"
+LEAN_BASELINE_PATH = "/bench/baseline-lean"
 READ_PATH = "/api/v1/profile"
+# The goal's reference (issue 8): DOT as shipped. The lean variant borrows the project's token lookup.
+BASELINE, LEAN_BASELINE, READ = "baseline", "baseline, project's token lookup", "read path"
 
 
 def free_port():
@@ -79,48 +85,82 @@ def wait_until_serving(url, token, server, timeout=60.0):
     raise SystemExit(f"gunicorn did not serve {url} within {timeout:.0f} s")
 
 
+def _cpu_seconds(stat_text):
+    fields = stat_text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_cpu_seconds(master_pid):
     """User + system CPU seconds of gunicorn's worker processes (children of the master)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue
-        if int(fields[1]) == master_pid:  # fields[1] is the parent pid
-            total += (int(fields[11]) + int(fields[12])) / ticks
+        if int(text.rsplit(")", 1)[1].split()[1]) == master_pid:  # the parent pid
+            total += _cpu_seconds(text)
     return total
 
 
-def run_load(url, token, server_pid, **mode):
-    """One load run in a separate process; its JSON result plus gunicorn CPU ms per request."""
+def process_cpu_seconds(pid):
+    return _cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
+
+
+def start_sequencer(log_path):
+    """The audit sequencer, as production runs it beside gunicorn (Procfile)."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "manage.py", "run_audit_sequencer"], cwd=harness.REPO,
+                                env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def pending_entries():
+    from audit.models import AuditEntry
+
+    return AuditEntry.objects.pending().count()
+
+
+def run_load(url, token, server_pid, sequencer_pid, **mode):
+    """One load run in a separate process; its JSON result plus server CPU ms per request.
+
+    Server CPU is gunicorn's workers' plus the audit sequencer's (which works only for the read path).
+    Also how many audit entries were still pending the moment the load ended.
+    """
     args = [sys.executable, "-m", "bench.load", "--url", url, "--token", token]
     for name, value in mode.items():
         args += [f"--{name.replace('_', '-')}", str(value)]
     cpu_before = worker_cpu_seconds(server_pid)
+    sequencer_before = process_cpu_seconds(sequencer_pid)
     finished = subprocess.run(args, cwd=harness.REPO, capture_output=True, text=True, check=True)
     result = json.loads(finished.stdout)
-    cpu = worker_cpu_seconds(server_pid) - cpu_before
+    result["pending_at_end"] = pending_entries()
+    sequencer = process_cpu_seconds(sequencer_pid) - sequencer_before
+    cpu = worker_cpu_seconds(server_pid) - cpu_before + sequencer
     result["server_cpu_ms_per_request"] = cpu * 1000 / result["requests"] if result["requests"] else float("nan")
+    result["sequencer_cpu_ms_per_request"] = (
+        sequencer * 1000 / result["requests"] if result["requests"] else float("nan")
+    )
     return result
 
 
 def queries_per_request(reader_token, baseline_token):
-    """In process, through Django's test client: SQL statements per request of each endpoint."""
-    from django.db import connection
+    """In process, through Django's test client: SQL statements per request of each endpoint (main database,
+    then the key store's, each tagged)."""
+    from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(SERVER_NAME="127.0.0.1")
     counts = {}
-    for name, path, token in [("baseline", BASELINE_PATH, baseline_token), ("read path", READ_PATH, reader_token)]:
+    for name, path, token in [(BASELINE, BASELINE_PATH, baseline_token), (LEAN_BASELINE, LEAN_BASELINE_PATH, baseline_token),
+                              (READ, READ_PATH, reader_token)]:
         client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")  # warm caches of the first request
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as captured, CaptureQueriesContext(connections["keystore"]) as keys:
             response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code} in process: {response.content[:300]!r}")
         counts[name] = [query["sql"] for query in captured.captured_queries]
+        counts[name] += [f"[key store] {query['sql']}" for query in keys.captured_queries]
     return counts
 
 
@@ -140,6 +180,19 @@ def set_synchronous_commit(enabled):
             cursor.execute(f"ALTER DATABASE {name} RESET synchronous_commit")
         else:
             cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+
+
+def statement_count(statements):
+    keys = sum(statement.startswith("[key store]") for statement in statements)
+    return f"{len(statements) - keys} + {keys} in the key store" if keys else str(len(statements))
+
+
+def ratio_row(median, name, reference):
+    """A table row: `name`'s medians over `reference`'s (throughput in bold: the goal's figure)."""
+    over = {key: median[name][key] / median[reference][key]
+            for key in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request")}
+    return [f"**ratio {name} / {reference}**", f"**{over['rps']:.2f}**", f"{over['p50_ms']:.2f}",
+            f"{over['p99_ms']:.2f}", f"{over['server_cpu_ms_per_request']:.2f}", "", "", "", ""]
 
 
 def count_values(body):
@@ -176,35 +229,39 @@ def main(argv=None):
     log_path = harness.REPO / "var" / "bench-gunicorn.log"
     log_path.parent.mkdir(exist_ok=True)
     server = start_gunicorn(port, args.workers, log_path)
+    sequencer = start_sequencer(log_path.with_name("bench-sequencer.log"))
     base = f"http://127.0.0.1:{port}"
-    endpoints = [("baseline", base + BASELINE_PATH, baseline_token), ("read path", base + READ_PATH, reader.token)]
+    endpoints = [(BASELINE, base + BASELINE_PATH, baseline_token), (LEAN_BASELINE, base + LEAN_BASELINE_PATH, baseline_token),
+                 (READ, base + READ_PATH, reader.token)]
     try:
         wait_until_serving(endpoints[0][1], baseline_token, server)
-        status, body = get(endpoints[1][1], reader.token)
+        status, body = get(endpoints[2][1], reader.token)
         if status != 200 or count_values(body) != 10:
             raise SystemExit(f"the read path answered {status}, not ten values: {str(body)[:300]}")
         for _name, url, token in endpoints:  # warm-up, discarded
-            run_load(url, token, server.pid, connections=args.connections, duration=3)
+            run_load(url, token, server.pid, sequencer.pid, connections=args.connections, duration=3)
 
         closed = {name: [] for name, _, _ in endpoints}
         for _round in range(args.rounds):
             for name, url, token in endpoints:
-                closed[name].append(run_load(url, token, server.pid, connections=args.connections,
+                closed[name].append(run_load(url, token, server.pid, sequencer.pid, connections=args.connections,
                                              duration=args.duration))
         median = {
             name: {key: statistics.median(run[key] for run in runs)
-                   for key in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request")}
+                   for key in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request", "sequencer_cpu_ms_per_request",
+                               "pending_at_end")}
             for name, runs in closed.items()
         }
-        rate = median["baseline"]["rps"]
+        rate = median[BASELINE]["rps"]
         fixed = []
         for fraction in (0.5, 1.0):
-            for name, url, token in endpoints:
-                fixed.append((name, fraction, run_load(url, token, server.pid, rate=round(rate * fraction, 1),
-                                                       duration=args.duration)))
+            for name, url, token in (endpoints[0], endpoints[2]):
+                fixed.append((name, fraction, run_load(url, token, server.pid, sequencer.pid,
+                                                       rate=round(rate * fraction, 1), duration=args.duration)))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in (server, sequencer):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
         if args.diagnose_async_commit:
             set_synchronous_commit(True)
 
@@ -216,22 +273,16 @@ def main(argv=None):
     harness.print_table(
         f"Closed loop: {args.connections} concurrent clients, {args.rounds} rounds of {args.duration:.0f} s per endpoint "
         "(medians over rounds)",
-        ["endpoint", "requests/s", "p50 ms", "p99 ms", "gunicorn CPU ms/request", "SQL statements/request",
-         "errors", "rounds' requests/s"],
+        ["endpoint", "requests/s", "p50 ms", "p99 ms", "server CPU ms/request (of it sequencer)",
+         "SQL statements/request", "audit entries pending at the end", "errors", "rounds' requests/s"],
         [
             [name, f"{median[name]['rps']:,.0f}", ms(median[name]["p50_ms"]), ms(median[name]["p99_ms"]),
-             ms(median[name]["server_cpu_ms_per_request"]), len(queries[name]),
+             f"{ms(median[name]['server_cpu_ms_per_request'])} ({median[name]['sequencer_cpu_ms_per_request']:.2f})",
+             statement_count(queries[name]), f"{median[name]['pending_at_end']:.0f}" if name == READ else "",
              sum(run["errors"] for run in closed[name]), ", ".join(f"{run['rps']:,.0f}" for run in closed[name])]
             for name in closed
         ]
-        + [[
-            "**ratio read path / baseline**",
-            f"**{median['read path']['rps'] / median['baseline']['rps']:.2f}**",
-            f"{median['read path']['p50_ms'] / median['baseline']['p50_ms']:.2f}",
-            f"{median['read path']['p99_ms'] / median['baseline']['p99_ms']:.2f}",
-            f"{median['read path']['server_cpu_ms_per_request'] / median['baseline']['server_cpu_ms_per_request']:.2f}",
-            "", "", "",
-        ]],
+        + [ratio_row(median, READ, reference) for reference in (BASELINE, LEAN_BASELINE)],
     )
     harness.print_table(
         f"Open loop at a fixed rate: the baseline's median throughput ({rate:,.0f}/s) and half of it, "

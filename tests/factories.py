@@ -148,3 +148,10 @@ def pkce_pair():
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     return verifier, challenge
+
+
+def chain_audit_log():
+    """What the audit sequencer does in production: chain the pending vendor accesses now; returns how many."""
+    from audit.log import chain_pending
+
+    return chain_pending()

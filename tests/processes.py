@@ -64,3 +64,25 @@ def celery_worker(log_path, concurrency=1, extra_env=None):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def audit_sequencer(log_path, interval=0.01):
+    """Run `manage.py run_audit_sequencer` as a separate process on this session's test databases.
+
+    On leaving, it is stopped with SIGTERM and must exit 0; its last line says how many entries it chained.
+    """
+    env = dict(os.environ, **child_database_env(), DJANGO_SETTINGS_MODULE="vrm.settings")
+    cmd = [sys.executable, "manage.py", "run_audit_sequencer", "--interval", str(interval)]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

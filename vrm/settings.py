@@ -101,6 +101,9 @@ VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
 VRM_DELETION_GRACE_DAYS = envint("VRM_DELETION_GRACE_DAYS", 14)
 # Days an erased account (its data key destroyed) is kept before its user row, grants and tokens are deleted.
 VRM_ERASED_ACCOUNT_GRACE_DAYS = envint("VRM_ERASED_ACCOUNT_GRACE_DAYS", 30)
+# A vendor access is recorded pending and chained by the audit sequencer, normally within milliseconds;
+# verify_audit_log fails when one has waited longer than this (the sequencer and beat are not running).
+VRM_AUDIT_MAX_PENDING_SECONDS = envint("VRM_AUDIT_MAX_PENDING_SECONDS", 60)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -315,6 +318,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Periodic sweeps are the source of truth for time-driven state (see DESIGN.md, enforcement rule 3).
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "vrm.tasks.record_heartbeat", "schedule": 60.0},
+    # `manage.py run_audit_sequencer` chains vendor accesses within milliseconds; this bounds the delay without it.
+    "chain-pending-audit-entries": {"task": "audit.tasks.chain_pending_entries", "schedule": 5.0},
     "sign-audit-checkpoint": {"task": "audit.tasks.sign_checkpoint", "schedule": 300.0},
     "verify-audit-log": {"task": "audit.tasks.verify_audit_log", "schedule": 3600.0},
     "purge-erased-vaults": {"task": "vrm.tasks.purge_erased_vaults", "schedule": 300.0},

@@ -12,7 +12,7 @@ from audit.log import record_access, record_grant_event
 from audit.models import Receipt
 from audit.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
-from tests.factories import GrantFactory, OAuthClientFactory, UserFactory, issue_token
+from tests.factories import GrantFactory, OAuthClientFactory, UserFactory, chain_audit_log, issue_token
 from vrm import vault
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,7 @@ def logged_reads():
         record_grant_event(grant, "created", actor=person)
         for number in range(5):
             record_access(grant, action="read", fields=["contact.email"], outcome="ok", request_id=f"r{number}")
+    chain_audit_log()
     return grant
 
 

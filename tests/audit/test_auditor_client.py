@@ -4,7 +4,7 @@ from django.db import transaction
 
 from audit.auditors import create_auditor
 from audit.log import record_access
-from tests.factories import GrantFactory
+from tests.factories import GrantFactory, chain_audit_log
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -13,6 +13,7 @@ def test_an_auditor_client_gets_a_token_with_authlib_and_reads_the_log(live_serv
     grant = GrantFactory()
     with transaction.atomic():
         record_access(grant, action="read", fields=["contact.email"], outcome="ok", request_id="seen-by-auditor")
+    chain_audit_log()
     auditor = create_auditor("remote-auditor", with_client=True)
     session = OAuth2Session(auditor.client.client_id, auditor.client_secret, scope="audit:read")
 

@@ -9,7 +9,7 @@ from audit.chain import GENESIS_HASH, entry_body_from_row, entry_hash, ROW_COLUM
 from audit.log import InvalidAuditEntry, record_access, record_grant_event
 from audit.models import AuditEntry, AuditLogIsAppendOnly, Receipt
 from audit.pseudonyms import pseudonym_for
-from tests.factories import GrantFactory
+from tests.factories import GrantFactory, chain_audit_log
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,10 @@ def test_it_records_a_read_with_keys_outcome_and_pseudonym_but_no_values():
         )
 
     entry.refresh_from_db()
-    assert (entry.seq, entry.kind, entry.event, entry.outcome) == (1, "access", "read", "ok")
+    assert (entry.seq, entry.hash, entry.kind, entry.event, entry.outcome) == (None, None, "access", "read", "ok")
+    assert chain_audit_log() == 1
+    entry.refresh_from_db()
+    assert entry.seq == 1 and entry.prev_hash == GENESIS_HASH
     assert entry.fields == ["email", "phone"]
     assert entry.person == pseudonym_for(grant.person_id)
     assert entry.grant_id == grant.pk and entry.client_pk == grant.client_id
@@ -42,6 +45,7 @@ def test_it_chains_each_entry_to_the_one_before():
     with transaction.atomic():
         first = record_access(grant, action="read", fields=["email"], outcome="ok")
         second = record_access(grant, action="write", fields=["purchases"], outcome="refused")
+    chain_audit_log()
 
     _, first_hash, first_body = stored_body(first)
     seq, second_hash, second_body = stored_body(second)
@@ -122,7 +126,9 @@ def test_an_entry_rolled_back_with_its_transaction_leaves_no_gap():
 
     with transaction.atomic():
         entry = record_access(grant, action="read", fields=["email"], outcome="ok")
+    chain_audit_log()
 
+    entry.refresh_from_db()
     assert entry.seq == 1 and entry.prev_hash == GENESIS_HASH
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from audit.checkpoints import sign_checkpoint
 from audit.log import record_access, record_grant_event
 from audit.models import Receipt
-from tests.factories import GrantFactory
+from tests.factories import GrantFactory, chain_audit_log
 from vrm.settings import BASE_DIR
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,7 @@ def exported_log(tmp_path):
         record_grant_event(grant, "created", actor=grant.person)
         for number in range(4):
             record_access(grant, action="read", fields=["email"], outcome="ok", request_id=f"req-{number}")
+    chain_audit_log()
     sign_checkpoint()
     path = tmp_path / "audit-log.jsonl"
     call_command("export_audit_log", "--output", str(path))

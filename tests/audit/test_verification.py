@@ -9,7 +9,7 @@ from audit.checkpoints import sign_checkpoint
 from audit.log import record_access
 from audit.models import AuditEntry, Checkpoint, VerificationRun
 from audit.verification import verify_chain
-from tests.factories import GrantFactory
+from tests.factories import GrantFactory, chain_audit_log
 from tests.audit.tampering import tamper
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,7 @@ def log_of_five():
     with transaction.atomic():
         for number in range(1, 6):
             record_access(grant, action="read", fields=["email"], outcome="ok", request_id=f"req-{number}")
+    chain_audit_log()
     return grant
 
 

@@ -10,7 +10,14 @@ from django.utils import timezone
 from audit.log import record_access, record_grant_event
 from audit.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
-from tests.factories import AuditorFactory, GrantFactory, OAuthClientFactory, UserFactory, VendorUserFactory
+from tests.factories import (
+    AuditorFactory,
+    GrantFactory,
+    OAuthClientFactory,
+    UserFactory,
+    VendorUserFactory,
+    chain_audit_log,
+)
 from vrm import vault
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +112,7 @@ def test_events_filter_by_time_range(auditor_client, two_vendors):
     with transaction.atomic():
         record_access(shop_a, action="read", fields=["contact.phone"], outcome="ok", request_id="r-old",
                       now=timezone.now() - timedelta(days=10))
+    chain_audit_log()
 
     response = auditor_client.get("/audit/events/", {"until": (timezone.now() - timedelta(days=5)).strftime("%Y-%m-%d")})
 

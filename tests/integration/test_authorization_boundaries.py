@@ -17,7 +17,7 @@ from audit.auditors import create_auditor
 from audit.log import record_grant_event
 from audit.models import AuditEntry, Receipt
 from tests.integration.test_oauth_flow import browser_of
-from tests.factories import AuditorFactory, UserFactory, issue_token, make_client, make_grant
+from tests.factories import AuditorFactory, UserFactory, chain_audit_log, issue_token, make_client, make_grant
 from vrm import vault
 from vrm.models import VaultRecord
 
@@ -162,6 +162,7 @@ def vendor_activity(live_server, tenants):
         assert requests.get(f"{live_server.url}/api/v1/profile", headers=bearer(token)).status_code == 200
     requests.post(f"{live_server.url}/api/v1/records", headers=bearer(tenants.x_token),
                   json={"data": {"item": SECRETS[3]}, "retention": "P1D"})
+    chain_audit_log()  # as the sequencer does, so the auditor sees the accesses in the chain
     return tenants
 
 

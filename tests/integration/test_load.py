@@ -1,6 +1,7 @@
 """Bounded load on 127.0.0.1 with nothing lost: reader threads read the vendor API under several grants
-while some grants are revoked. Every read that returned data has exactly one audit entry, no read that
-started after its grant's revocation returned succeeds, and the chain verifies afterwards."""
+while some grants are revoked and a real audit sequencer process chains the reads' entries as they commit.
+Every read that returned data has exactly one audit entry, no read that started after its grant's
+revocation returned succeeds, and the whole log is chained and verifies afterwards."""
 
 import threading
 import time
@@ -15,6 +16,7 @@ from audit.models import AuditEntry
 from audit.verification import verify_chain
 from consents.grants import revoke_grant
 from tests.factories import UserFactory, issue_token, make_grant
+from tests.processes import audit_sequencer, wait_until
 from vrm import vault
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -33,7 +35,7 @@ def grants():
     return made
 
 
-def test_concurrent_reads_and_revocations_lose_nothing(live_server, grants):
+def test_concurrent_reads_and_revocations_lose_nothing(live_server, grants, tmp_path):
     assert live_server.url.startswith(("http://localhost:", "http://127.0.0.1:"))
     reads, revoked_at = [], {}
     half_done = threading.Event()
@@ -61,10 +63,12 @@ def test_concurrent_reads_and_revocations_lose_nothing(live_server, grants):
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(READERS + 1) as pool:
+    with audit_sequencer(tmp_path / "sequencer.log") as sequencer, ThreadPoolExecutor(READERS + 1) as pool:
         futures = [pool.submit(reader, number) for number in range(READERS)] + [pool.submit(revoker)]
         for future in futures:
             future.result()
+        wait_until(lambda: not AuditEntry.objects.pending().exists(), timeout=30, message="the sequencer to chain all")
+    assert sequencer.returncode == 0, (tmp_path / "sequencer.log").read_text()
 
     ok = [read for read in reads if read[3] == 200]
     audited = dict(AuditEntry.objects.filter(event="read", outcome="ok").values_list("request_id", "grant_id"))

@@ -3,7 +3,6 @@
 import re
 import uuid
 
-from django.db import transaction
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 
@@ -50,15 +49,14 @@ class GrantPermission(BasePermission):
             if view.audit_action == "read":
                 count_read(grant)
         except GrantError as error:
-            with transaction.atomic():
-                audit_log.record_access(
-                    grant,
-                    action=view.audit_action,
-                    fields=[],
-                    outcome="refused",
-                    request_id=request.request_id,
-                    reason=error.message,
-                )
+            audit_log.record_access(
+                grant,
+                action=view.audit_action,
+                fields=[],
+                outcome="refused",
+                request_id=request.request_id,
+                reason=error.message,
+            )
             raise
         request.grant = grant
         return True

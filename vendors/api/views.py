@@ -48,12 +48,12 @@ class ProfileView(VendorAPIView):
     def get(self, request):
         grant = request.grant
         scopes = sorted(scope for scope in request.usable_scopes if scope in READ_SCOPE_CATEGORY)
-        with transaction.atomic():
-            profile = vault.read_profile(request.auth.user, [READ_SCOPE_CATEGORY[scope] for scope in scopes])
-            fields = sorted(f"{category}.{key}" for category, values in profile.items() for key in values)
-            audit_log.record_access(
-                grant, action="read", fields=fields, outcome="ok", request_id=request.request_id
-            )
+        # No transaction around these: the values are read, then the read's audit entry is one INSERT that
+        # commits on its own (pending, for the sequencer to chain) before the values leave. If it fails, the
+        # vendor gets a 503 and no values.
+        profile = vault.read_profile(request.auth.user, [READ_SCOPE_CATEGORY[scope] for scope in scopes])
+        fields = sorted(f"{category}.{key}" for category, values in profile.items() for key in values)
+        audit_log.record_access(grant, action="read", fields=fields, outcome="ok", request_id=request.request_id)
         # Already plain JSON types in ProfileSerializer's shape (which documents it); serialising again copies
         # the serializer's fields on every read for an identical body.
         return Response({"grant_id": str(grant.id), "scopes": scopes, "profile": profile})
