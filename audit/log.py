@@ -191,10 +191,18 @@ def _link(values, seq, prev_hash):
 
 @cache
 def _chain_update_sql(vendor):
+    """(UPDATE ... FROM (VALUES, one row's placeholders, the WHERE clause): one statement links many entries.
+
+    Both PostgreSQL and SQLite (3.33 and later) take UPDATE ... FROM, and name a VALUES list's columns
+    column1, column2, ...: (id, seq, prev_hash, hash).
+    """
     quote = connection.ops.quote_name
+    table = quote(AuditEntry._meta.db_table)
     return (
-        f"UPDATE {quote(AuditEntry._meta.db_table)} SET {quote('seq')} = %s, {quote('prev_hash')} = %s, "
-        f"{quote('hash')} = %s WHERE {quote('id')} = %s AND {quote('seq')} IS NULL"
+        f"UPDATE {table} SET {quote('seq')} = v.column2, {quote('prev_hash')} = v.column3, "
+        f"{quote('hash')} = v.column4 FROM (VALUES ",
+        "(%s, %s, %s, %s)",
+        f") AS v WHERE {table}.{quote('id')} = v.column1 AND {table}.{quote('seq')} IS NULL",
     )
 
 
@@ -212,13 +220,18 @@ def _chain_pending_locked(head, limit=None):
     links = []
     for entry_id, *values in rows:
         seq, prev_hash, digest = _link(dict(zip(BODY_COLUMNS, values)), seq, prev_hash)
-        links.append((seq, prev_hash, digest, entry_id))
+        links.append((entry_id, seq, prev_hash, digest))
         seq, prev_hash = seq + 1, digest
+    update, row, where = _chain_update_sql(connection.vendor)
+    linked = 0
     with connection.cursor() as cursor:
-        cursor.executemany(_chain_update_sql(connection.vendor), links)
-        if cursor.rowcount != len(links):
-            raise RuntimeError(f"chained {cursor.rowcount} of {len(links)} pending audit entries; rolled back")
-    return len(links), (links[-1][0], links[-1][2])
+        for start in range(0, len(links), INSERT_ROWS):
+            chunk = links[start:start + INSERT_ROWS]
+            cursor.execute(update + ", ".join([row] * len(chunk)) + where, [value for link in chunk for value in link])
+            linked += cursor.rowcount
+    if linked != len(links):
+        raise RuntimeError(f"chained {linked} of {len(links)} pending audit entries; rolled back")
+    return len(links), (links[-1][1], links[-1][3])
 
 
 def chain_pending(*, batch=CHAIN_BATCH):

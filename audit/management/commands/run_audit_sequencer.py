@@ -21,8 +21,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=0.05,
-                            help="seconds to wait when nothing is pending (default 0.05)")
+        parser.add_argument("--interval", type=float, default=0.25,
+                            help="seconds to wait after a pass, so entries are chained in batches (default 0.25)")
         parser.add_argument("--batch", type=int, default=audit_log.CHAIN_BATCH,
                             help=f"entries chained per transaction (default {audit_log.CHAIN_BATCH})")
         parser.add_argument("--once", action="store_true", help="chain what is pending now, print how many, and exit")
@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 time.sleep(1)
                 continue
             chained += count
-            if count == 0:
-                time.sleep(interval)
+            # Waiting after every pass, not only an empty one, lets entries gather: chaining a batch costs
+            # much less per entry than chaining each as it comes.
+            time.sleep(interval)
         logger.info("audit sequencer stopped after chaining %d entries", chained)
         self.stdout.write(f"Stopped; chained {chained} pending audit entries.")
