@@ -16,7 +16,7 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-test.txt
 
 install: $(VENV)/.installed
 
-# The portal on http://127.0.0.1:8000 with a Celery worker and beat beside it; Ctrl-C stops all three.
+# The portal on http://127.0.0.1:8000 with a Celery worker, beat and the audit sequencer beside it; Ctrl-C stops all four.
 # The key store (var/keystore.sqlite3, or VRM_KEYSTORE_URL) is migrated first: moving keys into it needs its table.
 run: install
 	DEBUG=1 $(PY) manage.py migrate --database keystore --noinput
