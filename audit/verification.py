@@ -1,8 +1,10 @@
 """Verifying the stored chain and its checkpoints, with the same code an offline auditor runs."""
 
+import json
 import time
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import signing
@@ -12,6 +14,35 @@ from audit.models import AuditEntry, Checkpoint, VerificationRun
 from audit.standalone_verify import ChainVerifier
 
 CHUNK = 5000
+
+# PostgreSQL renders the body's text fields itself: `at` exactly as audit.chain.format_time writes it (UTC,
+# microseconds, a trailing Z), the grant id as str(UUID) does, the JSON columns as text for json.loads. Streaming
+# rows through the ORM (a converter per column per row) took about half of the verification's time.
+_POSTGRESQL_ROWS = """
+SELECT seq, hash, version, kind, event, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       grant_id::text, client_pk, person, actor, fields::text, outcome, request_id, reason, detail::text, prev_hash
+FROM audit_auditentry WHERE seq IS NOT NULL ORDER BY seq
+"""
+
+
+def chained_entries():
+    """(seq, stored hash, body) of every chained entry in seq order, streamed; the body as audit.chain builds it."""
+    if connection.vendor != "postgresql":
+        rows = AuditEntry.objects.chained().order_by("seq").values_list(*ROW_COLUMNS).iterator(chunk_size=CHUNK)
+        for row in rows:
+            yield entry_body_from_row(row)
+        return
+    loads = json.loads
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(_POSTGRESQL_ROWS)
+        while rows := cursor.fetchmany(CHUNK):
+            for (seq, stored_hash, version, kind, event, at, grant_id, client_pk, person, actor, fields, outcome,
+                 request_id, reason, detail, prev_hash) in rows:
+                yield seq, stored_hash, {
+                    "v": version, "kind": kind, "event": event, "at": at, "grant": grant_id, "client": client_pk,
+                    "person": person, "actor": actor, "fields": loads(fields), "outcome": outcome,
+                    "request_id": request_id, "reason": reason, "detail": loads(detail), "prev": prev_hash,
+                }
 
 
 def verify_chain(now=None):
@@ -23,9 +54,8 @@ def verify_chain(now=None):
     started = now or timezone.now()
     clock = time.monotonic()
     verifier = ChainVerifier(signing.public_keys(), [checkpoint_record(c) for c in Checkpoint.objects.order_by("size")])
-    rows = AuditEntry.objects.chained().order_by("seq").values_list(*ROW_COLUMNS).iterator(chunk_size=CHUNK)
-    for row in rows:
-        if not verifier.add(*entry_body_from_row(row)):
+    for seq, stored_hash, body in chained_entries():
+        if not verifier.add(seq, stored_hash, body):
             break
     result = verifier.finish()
     verified_at = (
