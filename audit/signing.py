@@ -67,6 +67,8 @@ def sign_jws(payload):
     JOSE library, whose per-token objects cost several times the signature itself on a sweep of thousands
     of receipts. audit/standalone_verify.py reads exactly these three parts.
     """
-    payload_b64 = standalone_verify.b64url_encode(standalone_verify.canonical_json(payload))
+    # No float check: a JWS signs these exact bytes, so a verifier never re-encodes the payload (the entries of
+    # the hash chain, which are re-encoded from stored columns, keep the check).
+    payload_b64 = standalone_verify.b64url_encode(standalone_verify.canonical_json(payload, check=False))
     signing_input = f"{_receipt_header_b64(settings.VRM_SIGNING_KEY)}.{payload_b64}"
     return f"{signing_input}.{sign(signing_input.encode('ascii'))}"
