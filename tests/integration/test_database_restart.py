@@ -185,6 +185,29 @@ def gunicorn(env, log_path):
             server.wait()
 
 
+@contextmanager
+def audit_sequencer(env, log_path):
+    """`manage.py run_audit_sequencer` on the throwaway database, through the outage; stopped with SIGTERM."""
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([sys.executable, "manage.py", "run_audit_sequencer", "--interval", "0.05"],
+                                   cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def pending_entries(database_url):
+    with psycopg.connect(database_url) as db:
+        return db.execute(f"SELECT count(*) FROM {AuditEntry._meta.db_table} WHERE seq IS NULL").fetchone()[0]
+
+
 def serving(server, base, token):
     assert server.poll() is None, f"gunicorn exited with {server.returncode}; see its log"
     try:
@@ -297,7 +320,8 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
     grants = [tuple(pair) for pair in made["grants"]]
     prepared = time.monotonic()
 
-    with gunicorn(env, tmp_path / "gunicorn.log") as (server, base):
+    with gunicorn(env, tmp_path / "gunicorn.log") as (server, base), \
+            audit_sequencer(env, tmp_path / "sequencer.log") as sequencer:
         wait_until(lambda: serving(server, base, grants[0][1]), timeout=60, message="gunicorn serving")
         workers, loading = worker_pids(server), time.monotonic()
         with Load(base, grants, made["session"]).running() as load:
@@ -320,6 +344,11 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
             quiet = [load.ask(http, "read", grant_id, "GET", f"{base}/api/v1/profile",
                               headers={"Authorization": f"Bearer {token}"}) for grant_id, token in [grants[0]] * 6]
         workers_after, still_serving, loaded = worker_pids(server), server.poll() is None, time.monotonic()
+        # The sequencer rode out both restarts: it chains every read recorded before, during and after them.
+        wait_until(lambda: pending_entries(throwaway_postgres.url("vrm")) == 0, timeout=30,
+                   message="the sequencer to chain every pending entry after the restarts")
+        sequencer_alive = sequencer.poll() is None
+    sequencer_log = (tmp_path / "sequencer.log").read_text()
     answers = load.answers
     reads_ok = [a for a in answers if a.kind == "read" and a.status == 200]
     failed = [a for a in answers if a.status not in (200, 302) and not (a.status == 403 and a.kind == "read")]
@@ -335,6 +364,7 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
           f"load average {os.getloadavg()[0]:.1f}")
 
     assert still_serving and workers_after == workers, "a gunicorn worker died or was replaced"
+    assert sequencer_alive and sequencer.returncode == 0 and "Stopped; chained" in sequencer_log, sequencer_log
     assert [a for a in answers if a.status is None] == [], "a request went unanswered"
     assert [a.status for a in quiet] == [200] * len(quiet), "a stale connection surfaced after a quiet restart"
     assert {a.status for a in failed} == {503}
@@ -350,3 +380,4 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
     for action, event in (("pause", "paused"), ("resume", "resumed")):
         assert events.get(event, 0) == sum(1 for a in answers if a.kind == action and a.status == 302)
     assert verified["ok"] and verified["verified_size"] == verified["size"] > len(reads_ok)
+    assert verified["pending_entries"] == 0 and not verified["pending_stalled"]

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DatabaseDriverError
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from audit import log as audit_log
 from audit.models import AuditEntry
@@ -46,8 +46,10 @@ class Command(BaseCommand):
                 count = audit_log.chain_pending(batch=batch) if AuditEntry.objects.pending().exists() else 0
             except DatabaseDriverError as error:  # an outage (OperationalError, InterfaceError): wait it out
                 logger.warning("audit sequencer: database unavailable (%s); retrying in 1 s", error)
-                connection.close()
-                close_old_connections()
+                try:
+                    connection.close()  # the next query opens a fresh connection
+                except DatabaseDriverError:
+                    pass
                 time.sleep(1)
                 continue
             chained += count
