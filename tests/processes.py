@@ -41,6 +41,17 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
         time.sleep(interval)
 
 
+def stop(process, timeout=20):
+    """SIGTERM a child process and wait for it; SIGKILL it if it has not exited within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextmanager
 def celery_worker(log_path, concurrency=1, extra_env=None):
     """Start `celery worker` as a separate process on this session's queue and test database."""
@@ -57,13 +68,7 @@ def celery_worker(log_path, concurrency=1, extra_env=None):
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 @contextmanager
@@ -79,10 +84,4 @@ def audit_sequencer(log_path, interval=0.01):
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)

@@ -31,7 +31,7 @@ from django.conf import settings
 
 from audit.models import AuditEntry
 from consents.models import Grant
-from tests.processes import wait_until
+from tests.processes import stop, wait_until
 from tests.vrm.test_settings import PRODUCTION
 from vrm.settings import BASE_DIR
 
@@ -194,13 +194,7 @@ def audit_sequencer(env, log_path):
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 def pending_entries(database_url):
