@@ -23,25 +23,26 @@ def format_time(value):
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+# The keys of the body that is hashed (see standalone_verify's docstring), in the order of ROW_COLUMNS after
+# seq and hash.
+BODY_KEYS = (
+    "v", "kind", "event", "at", "grant", "client", "person", "actor", "fields", "outcome", "request_id", "reason",
+    "detail", "prev",
+)
+
+
+def body_from_values(values):
+    """The body from its values in BODY_KEYS order, with `at` and the grant id already as the body's text."""
+    return dict(zip(BODY_KEYS, values, strict=True))
+
+
 def entry_body(*, version, kind, event, at, grant_id, client_pk, person, actor, fields, outcome, request_id,
                reason, detail, prev_hash):
-    """The JSON object whose canonical encoding is hashed (see standalone_verify's docstring)."""
-    return {
-        "v": version,
-        "kind": kind,
-        "event": event,
-        "at": format_time(at),
-        "grant": str(grant_id),
-        "client": client_pk,
-        "person": person,
-        "actor": actor,
-        "fields": list(fields),
-        "outcome": outcome,
-        "request_id": request_id,
-        "reason": reason,
-        "detail": detail,
-        "prev": prev_hash,
-    }
+    """The JSON object whose canonical encoding is hashed, from an entry's stored values."""
+    return body_from_values((
+        version, kind, event, format_time(at), str(grant_id), client_pk, person, actor, list(fields), outcome,
+        request_id, reason, detail, prev_hash,
+    ))
 
 
 def entry_body_from_row(row):

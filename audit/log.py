@@ -116,7 +116,7 @@ def _insert_sql(model, key, vendor):
     """
     quote = connection.ops.quote_name
     pk = model._meta.pk
-    fields = [field for field in model._meta.concrete_fields if not (field.primary_key and pk.db_returning)]
+    fields = tuple(field for field in model._meta.concrete_fields if not (field.primary_key and pk.db_returning))
     insert = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "
     row = f"({', '.join(['%s'] * len(fields))})"
     returned = [quote(pk.column)] + ([quote(key)] if key else [])
@@ -124,12 +124,27 @@ def _insert_sql(model, key, vendor):
     return insert, row, returning, fields
 
 
-# Field types whose Python values psycopg's COPY takes as they are (str, int, bool, UUID, aware datetime):
-# get_db_prep_save would return them unchanged, at a cost that showed in a sweep's profile.
-COPY_AS_IS = {
+# Field types whose Python values psycopg takes as they are (str, int, bool, UUID, aware datetime):
+# get_db_prep_save would return them unchanged, at a cost that showed in a sweep's profile. SQLite's
+# adapter needs Django's preparation (UUIDs as hex, datetimes as text).
+AS_IS_ON_POSTGRESQL = {
     "CharField", "TextField", "BooleanField", "UUIDField", "DateTimeField", "IntegerField", "BigIntegerField",
     "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField",
 }
+
+
+@cache
+def _preparers(fields, vendor):
+    """(attname, get_db_prep_save or None for a value taken as it is) for each of these fields here."""
+    as_is = AS_IS_ON_POSTGRESQL if vendor == "postgresql" else set()
+    return tuple(
+        (field.attname, None if field.get_internal_type() in as_is else field.get_db_prep_save) for field in fields
+    )
+
+
+def _db_values(obj, preparers):
+    values = obj.__dict__
+    return [values[name] if prepare is None else prepare(values[name], connection) for name, prepare in preparers]
 
 
 def _copy_rows(model, objs, fields, key, by_key):
@@ -137,18 +152,11 @@ def _copy_rows(model, objs, fields, key, by_key):
     parse, which the multi-row INSERT spent most of its time on. Generated keys are read back by `key`."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = [
-        (field.attname, None if field.get_internal_type() in COPY_AS_IS else field.get_db_prep_save)
-        for field in fields
-    ]
+    preparers = _preparers(fields, connection.vendor)
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN") as copy:
             for obj in objs:
-                values = obj.__dict__
-                copy.write_row([
-                    values[attname] if prepare is None else prepare(values[attname], connection)
-                    for attname, prepare in columns
-                ])
+                copy.write_row(_db_values(obj, preparers))
         if by_key:
             cursor.execute(
                 f"SELECT {quote(model._meta.pk.column)}, {quote(key)} FROM {table} WHERE {quote(key)} = ANY(%s)",
@@ -171,38 +179,40 @@ def insert_rows(objs, *, key=None):
         return objs
     model = type(objs[0])
     insert, row, returning, fields = _insert_sql(model, key, connection.vendor)
-    if returning and key is None:
-        if len(objs) != 1:
-            raise ValueError("several rows with generated keys need a key to match them by")
-        params = [field.get_db_prep_save(getattr(objs[0], field.attname), connection) for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(insert + row + returning, params)
-            objs[0].pk = cursor.fetchone()[0]
-        objs[0]._state.adding, objs[0]._state.db = False, connection.alias
-        return objs
-    by_key = {getattr(obj, key): obj for obj in objs} if returning else {}
+    if returning and key is None and len(objs) != 1:
+        raise ValueError("several rows with generated keys need a key to match them by")
+    by_key = {getattr(obj, key): obj for obj in objs} if returning and key else {}
     if connection.vendor == "postgresql" and len(objs) >= COPY_ROWS:
         _copy_rows(model, objs, fields, key, by_key)
     else:
+        preparers = _preparers(fields, connection.vendor)
         for start in range(0, len(objs), INSERT_ROWS):
             chunk = objs[start:start + INSERT_ROWS]
-            params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in fields]
             with connection.cursor() as cursor:
-                cursor.execute(insert + ", ".join([row] * len(chunk)) + returning, params)
-                for pk, value in cursor.fetchall() if returning else ():
-                    by_key[value].pk = pk
+                cursor.execute(insert + ", ".join([row] * len(chunk)) + returning,
+                               [value for obj in chunk for value in _db_values(obj, preparers)])
+                returned = cursor.fetchall() if returning else ()
+            if returning and key is None:
+                chunk[0].pk = returned[0][0]  # a single row
+            for pk, value in returned if key else ():
+                by_key[value].pk = pk
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     return objs
 
 
-def _link(values, seq, prev_hash):
-    """(seq, prev_hash, hash) of an entry with these body values placed after prev_hash."""
-    try:
-        digest = chain.entry_hash(chain.entry_body(**values, prev_hash=prev_hash))
-    except TypeError as error:
-        raise InvalidAuditEntry(str(error)) from None
-    return seq, prev_hash, digest
+def _links(entries, head):
+    """(seq, prev_hash, hash) for each of these entries (dicts of entry_body's fields but prev_hash), chained in
+    order after `head` ((seq, hash) or None)."""
+    seq, prev_hash = head if head else (0, chain.GENESIS_HASH)
+    for values in entries:
+        seq += 1
+        try:
+            digest = chain.entry_hash(chain.entry_body(**values, prev_hash=prev_hash))
+        except TypeError as error:
+            raise InvalidAuditEntry(str(error)) from None
+        yield seq, prev_hash, digest
+        prev_hash = digest
 
 
 @cache
@@ -232,12 +242,8 @@ def _chain_pending_locked(head, limit=None):
     rows = list(pending[:limit] if limit else pending)
     if not rows:
         return 0, head
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
-    links = []
-    for entry_id, *values in rows:
-        seq, prev_hash, digest = _link(dict(zip(BODY_COLUMNS, values)), seq, prev_hash)
-        links.append((entry_id, seq, prev_hash, digest))
-        seq, prev_hash = seq + 1, digest
+    chained = _links((dict(zip(BODY_COLUMNS, values)) for _, *values in rows), head)
+    links = [(entry_id, *link) for (entry_id, *_), link in zip(rows, chained, strict=True)]
     update, row, where = _chain_update_sql(connection.vendor)
     linked = 0
     with connection.cursor() as cursor:
@@ -285,14 +291,11 @@ def _append(entries):
         count = CHAIN_BATCH
         while count == CHAIN_BATCH:
             count, head = _chain_pending_locked(head, CHAIN_BATCH)
-        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS_HASH)
-        rows = []
-        for values in entries:
-            values = dict(values, version=chain.FORMAT_VERSION)
-            seq, prev_hash, digest = _link(values, seq, prev_hash)
-            rows.append(dict(values, seq=seq, prev_hash=prev_hash, hash=digest))
-            seq, prev_hash = seq + 1, digest
-        return insert_rows([AuditEntry(**values) for values in rows], key="seq")
+        entries = [dict(values, version=chain.FORMAT_VERSION) for values in entries]
+        return insert_rows([
+            AuditEntry(**values, seq=seq, prev_hash=prev_hash, hash=digest)
+            for values, (seq, prev_hash, digest) in zip(entries, _links(entries, head), strict=True)
+        ], key="seq")
 
 
 def _moment(now):

@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from audit import log as audit_log
-
 from audit.checkpoints import sign_checkpoint as sign_checkpoint_now
 from audit.verification import verify_chain
 

@@ -130,6 +130,16 @@ def machine():
     )
 
 
+def process_stat(pid):
+    """(parent pid, user + system CPU seconds) of a process on this machine, from /proc; None if it is gone."""
+    try:
+        # Fields after the command name: state is the first, the parent pid the 2nd, utime the 12th, stime the 13th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def print_table(title, header, rows):
     """A Markdown table (pasted as is into the README)."""
     print(f"\n### {title}\n")

@@ -85,26 +85,14 @@ def wait_until_serving(url, token, server, timeout=60.0):
     raise SystemExit(f"gunicorn did not serve {url} within {timeout:.0f} s")
 
 
-def _cpu_seconds(stat_text):
-    fields = stat_text.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def worker_cpu_seconds(master_pid):
     """User + system CPU seconds of gunicorn's worker processes (children of the master)."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if int(text.rsplit(")", 1)[1].split()[1]) == master_pid:  # the parent pid
-            total += _cpu_seconds(text)
-    return total
+    stats = (harness.process_stat(path.parent.name) for path in Path("/proc").glob("[0-9]*/stat"))
+    return sum(cpu for parent, cpu in filter(None, stats) if parent == master_pid)
 
 
 def process_cpu_seconds(pid):
-    return _cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
+    return harness.process_stat(pid)[1]
 
 
 def start_sequencer(log_path):

@@ -36,11 +36,11 @@ def request_due_deletions(now=None, batch_size=BATCH_SIZE):
             deletion_requested_at=now, updated_at=now
         )
         grants = list(Grant.objects.filter(pk__in=ids).order_by("pk"))
-        for grant in grants:
-            audit_log.record_grant_event(grant, "retention_ended", now=now)
-            audit_log.record_grant_event(
-                grant, "deletion_requested", reason="retention ended; the vendor must delete and confirm", now=now
-            )
+        # A batch append each (one chain lock and head read), each grant's two events in this order.
+        audit_log.record_grant_events(grants, "retention_ended", now=now)
+        audit_log.record_grant_events(
+            grants, "deletion_requested", reason="retention ended; the vendor must delete and confirm", now=now
+        )
         webhooks.notify(grants, "grant.retention_ended", now=now, extra={"erasure_requested": True})
 
     return sweep(due, request, batch_size=batch_size)
@@ -57,10 +57,10 @@ def mark_overdue_deletions(now=None, batch_size=BATCH_SIZE):
 
     def mark(ids):
         Grant.objects.filter(pk__in=ids).update(deletion_overdue_at=now, updated_at=now)
-        for grant in Grant.objects.filter(pk__in=ids).order_by("pk"):
-            audit_log.record_grant_event(
-                grant, "deletion_overdue", reason="the vendor did not confirm deletion in time", now=now
-            )
+        audit_log.record_grant_events(
+            Grant.objects.filter(pk__in=ids).order_by("pk"), "deletion_overdue",
+            reason="the vendor did not confirm deletion in time", now=now,
+        )
 
     return sweep(due, mark, batch_size=batch_size)
 

@@ -53,6 +53,17 @@ def stop(process, timeout=20):
 
 
 @contextmanager
+def child_process(cmd, log_path, env):
+    """`cmd` as a separate process in the project folder, its output appended to log_path; stopped on leaving."""
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
 def celery_worker(log_path, concurrency=1, extra_env=None):
     """Start `celery worker` as a separate process on this session's queue and test database."""
     env = dict(os.environ, **child_database_env(), **(extra_env or {}))
@@ -63,25 +74,11 @@ def celery_worker(log_path, concurrency=1, extra_env=None):
         "--without-mingle", "--without-gossip", "-l", "info",
         "-n", f"test-{os.getpid()}@%h",
     ]
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        stop(process)
+    return child_process(cmd, log_path, env)
 
 
-@contextmanager
-def audit_sequencer(log_path, interval=0.01):
-    """Run `manage.py run_audit_sequencer` as a separate process on this session's test databases.
-
-    On leaving, it is stopped with SIGTERM and must exit 0; its last line says how many entries it chained.
-    """
-    env = dict(os.environ, **child_database_env(), DJANGO_SETTINGS_MODULE="vrm.settings")
-    cmd = [sys.executable, "manage.py", "run_audit_sequencer", "--interval", str(interval)]
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        stop(process)
+def audit_sequencer(log_path, interval=0.01, env=None):
+    """Run `manage.py run_audit_sequencer` as a separate process (on this session's test databases unless
+    `env` says otherwise). On leaving, it is stopped with SIGTERM; its last line says how many it chained."""
+    env = env or dict(os.environ, **child_database_env(), DJANGO_SETTINGS_MODULE="vrm.settings")
+    return child_process([sys.executable, "manage.py", "run_audit_sequencer", "--interval", str(interval)], log_path, env)

@@ -31,7 +31,7 @@ from django.conf import settings
 
 from audit.models import AuditEntry
 from consents.models import Grant
-from tests.processes import stop, wait_until
+from tests.processes import audit_sequencer, wait_until
 from tests.vrm.test_settings import PRODUCTION
 from vrm.settings import BASE_DIR
 
@@ -185,18 +185,6 @@ def gunicorn(env, log_path):
             server.wait()
 
 
-@contextmanager
-def audit_sequencer(env, log_path):
-    """`manage.py run_audit_sequencer` on the throwaway database, through the outage; stopped with SIGTERM."""
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "manage.py", "run_audit_sequencer", "--interval", "0.05"],
-                                   cwd=BASE_DIR, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        stop(process)
-
-
 def pending_entries(database_url):
     with psycopg.connect(database_url) as db:
         return db.execute(f"SELECT count(*) FROM {AuditEntry._meta.db_table} WHERE seq IS NULL").fetchone()[0]
@@ -315,7 +303,7 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
     prepared = time.monotonic()
 
     with gunicorn(env, tmp_path / "gunicorn.log") as (server, base), \
-            audit_sequencer(env, tmp_path / "sequencer.log") as sequencer:
+            audit_sequencer(tmp_path / "sequencer.log", interval=0.05, env=env) as sequencer:
         wait_until(lambda: serving(server, base, grants[0][1]), timeout=60, message="gunicorn serving")
         workers, loading = worker_pids(server), time.monotonic()
         with Load(base, grants, made["session"]).running() as load:
