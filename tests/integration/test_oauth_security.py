@@ -20,6 +20,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
+def issuer_is_the_live_server(live_server, site_url):
+    site_url(live_server.url)
+
+
+@pytest.fixture(autouse=True)
 def plain_http(monkeypatch):
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the live test server speaks plain http
 
