@@ -3,6 +3,7 @@
 import base64
 import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -12,7 +13,7 @@ from django.utils import timezone
 from consents.grants import revoke_grant
 from consents.models import Grant
 from tests.factories import PASSWORD, REDIRECT_URI, make_auditor_client, make_client, pkce_pair
-from tests.vendors.flow import answer, consent_screen, exchange, query_of, tokens_for
+from tests.vendors.flow import answer, authorize_params, consent_screen, exchange, query_of, tokens_for
 from vendors.models import AccessToken, AuthorizationCode, OAuthClient, RefreshToken
 
 pytestmark = pytest.mark.django_db
@@ -518,3 +519,15 @@ def test_failed_client_authentication_is_throttled_per_source(client, registered
 
     assert from_there.status_code == 429 and int(from_there["Retry-After"]) >= 1
     assert from_elsewhere.status_code not in (401, 429)
+
+
+def test_the_issuer_is_site_url_whatever_the_host_header(client, settings, registered, person):
+    metadata = client.get("/.well-known/oauth-authorization-server", HTTP_HOST="localhost").json()
+    client.force_login(person)
+    params, _ = authorize_params(registered[0])
+    screen = client.get("/o/authorize/?" + urlencode(params), HTTP_HOST="localhost")
+    denied = client.post("/o/authorize/", tampered(screen, deny="on"), HTTP_HOST="localhost")
+
+    assert metadata["issuer"] == settings.SITE_URL
+    assert metadata["token_endpoint"] == settings.SITE_URL + "/o/token/"
+    assert query_of(denied)["iss"] == settings.SITE_URL
