@@ -6,7 +6,7 @@ hash, so a deliberately slow, memory-hard password hash (Argon2id, made for low-
 buys no security; it only lets every wrong guess cost the server a third of a second and 100 MiB.
 Secrets are therefore stored as salted SHA-256 (``ClientSecretHasher``): preimage resistance is all a
 high-entropy secret needs. Secrets stored earlier under Argon2id still verify (Django recognises the
-hasher from the stored value); rotating the secret re-stores it under SHA-256.
+hasher from the stored value) and are re-stored under SHA-256 at their first successful use.
 
 Failed client authentications are counted per client id and per source address in fixed windows
 (the shared cache, so every process sees the same counts); once either count reaches its limit the
@@ -53,15 +53,31 @@ class ClientSecretHasher(BasePasswordHasher):
         pass
 
 
+def basic_credentials(header):
+    """(client_id, secret) of an ``Authorization: Basic`` header value (RFC 6749 2.3.1); None if it is not one."""
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return ("", "")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
 def presented_client_id(request):
     """The client id a token-endpoint-style request names: HTTP Basic first (RFC 6749 2.3.1), else the body."""
-    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            return unquote_plus(base64.b64decode(value.strip(), validate=True).decode().split(":", 1)[0])
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return ""
+    credentials = basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    if credentials is not None:
+        return credentials[0]
     return request.POST.get("client_id", "")
+
+
+def upgrade_secret_hash(client, secret):
+    """Re-store a secret that just verified under an older hasher (Argon2id) as salted SHA-256."""
+    if secret and not client.client_secret.startswith(f"{ClientSecretHasher.algorithm}$"):
+        client.client_secret = secret  # DOT's ClientSecretField hashes it with CLIENT_SECRET_HASHER on save
+        client.save(update_fields=["client_secret"])
 
 
 def used_basic(request):

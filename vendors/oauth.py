@@ -29,6 +29,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
 from consents.models import Grant
+from vendors.client_auth import basic_credentials, upgrade_secret_hash
 from vendors.models import AccessToken, AuthorizationCode, OAuthClient, RefreshToken
 
 AUDIT_SCOPE = "audit:read"
@@ -168,6 +169,13 @@ class VaultOAuth2Validator(OAuth2Validator):
             )
             return False
         return super().validate_bearer_token(token, scopes, request)
+
+    def authenticate_client(self, request, *args, **kwargs):
+        authenticated = super().authenticate_client(request, *args, **kwargs)
+        if authenticated:
+            basic = basic_credentials(request.headers.get("Authorization", ""))
+            upgrade_secret_hash(request.client, basic[1] if basic else getattr(request, "client_secret", ""))
+        return authenticated
 
     def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
         # Exact string comparison with a registered URI (RFC 9700 section 4.1.3): no case folding,

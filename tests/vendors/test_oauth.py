@@ -66,15 +66,23 @@ def test_client_secrets_are_stored_as_salted_sha256(registered):
     assert digest == hashlib.sha256(f"{salt}${secret}".encode()).hexdigest()
 
 
-def test_a_secret_stored_under_argon2_still_authenticates_its_client(client, registered):
+@pytest.mark.parametrize("path, data", [
+    ("/o/introspect/", {"token": "unknown"}),
+    ("/o/token/", {"grant_type": "refresh_token", "refresh_token": "unknown"}),
+    ("/api/v1/grant/deletion-confirmation", {"grant_id": "00000000-0000-0000-0000-000000000000"}),
+], ids=["introspection", "token", "deletion confirmation"])
+def test_a_secret_stored_under_argon2_still_works_and_is_re_stored_as_sha256(client, registered, path, data):
     oauth_client, secret = registered
     OAuthClient.objects.filter(pk=oauth_client.pk).update(client_secret=make_password(secret, hasher="argon2"))
 
-    right = client.post("/o/introspect/", {"token": "unknown"}, HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret))
-    wrong = client.post("/o/introspect/", {"token": "unknown"}, HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret[:-1]))
+    wrong = client.post(path, data, HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret[:-1]))
+    still_argon2 = OAuthClient.objects.get(pk=oauth_client.pk).client_secret.startswith("argon2")
+    right = client.post(path, data, HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret))
+    again = client.post(path, data, HTTP_AUTHORIZATION=basic(oauth_client.client_id, secret))
 
-    assert (right.status_code, right.json()) == (200, {"active": False})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 401 and still_argon2
+    assert right.status_code not in (401, 429) and again.status_code == right.status_code
+    assert OAuthClient.objects.get(pk=oauth_client.pk).client_secret.startswith("client_secret_sha256$")
 
 
 def test_the_access_token_never_outlives_the_grant(client, registered, person):

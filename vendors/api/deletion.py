@@ -22,7 +22,13 @@ from consents.grants import confirm_deletion
 from consents.models import Grant
 from vendors.api.exceptions import problem
 from vendors.api.serializers import ProblemSerializer
-from vendors.client_auth import client_auth_wait, presented_client_id, record_client_auth_failure, source_of
+from vendors.client_auth import (
+    client_auth_wait,
+    presented_client_id,
+    record_client_auth_failure,
+    source_of,
+    upgrade_secret_hash,
+)
 from vendors.models import OAuthClient
 
 
@@ -46,6 +52,7 @@ class ClientBasicAuthentication(BaseAuthentication):
         if client is None or not client.client_secret or not check_password(secret, client.client_secret):
             record_client_auth_failure(client_id, source)
             raise exceptions.AuthenticationFailed("Unknown client or wrong secret.")
+        upgrade_secret_hash(client, secret)
         return (None, client)
 
     def authenticate_header(self, request):
