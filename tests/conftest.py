@@ -61,10 +61,30 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Counters kept in the cache (read limits, failed client authentications) start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
-def page(browser, live_server, settings):
+def site_url(settings):
+    """Point SITE_URL, and with it the OAuth issuer, at a URL: ``site_url(url)``."""
+
+    def point_at(url):
+        settings.SITE_URL = url
+        settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": url}
+        return url
+
+    return point_at
+
+
+@pytest.fixture
+def page(browser, live_server, site_url):
     """A fresh browser context on the live server; SITE_URL points at it for links and the OAuth issuer."""
-    settings.SITE_URL = live_server.url
+    site_url(live_server.url)
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
     tab = context.new_page()

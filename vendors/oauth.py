@@ -8,6 +8,11 @@ On top of DOT (configured for RFC 9700 in settings.OAUTH2_PROVIDER) it
 - marks an exchanged code as used instead of deleting it, so that a replayed
   code revokes every token issued from its first use (RFC 9700 section 4.2.4);
 - accepts access tokens only in the Authorization header (RFC 9700 section 4.3.2);
+- matches redirect URIs as exact strings, and requires at the token endpoint the
+  redirect_uri that every authorization request here must carry (RFC 6749 section 4.1.3);
+- keeps a paused grant's refresh tokens working (the API answers 403 grant-paused),
+  and says "grant revoked" / "grant expired" when a code or refresh token is refused
+  because its grant ended;
 - offers the catalogue's scopes to vendor clients and ``audit:read`` only to
   auditor (client credentials) clients.
 """
@@ -21,8 +26,10 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
+from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
 from consents.models import Grant
+from vendors.client_auth import basic_credentials, upgrade_secret_hash
 from vendors.models import AccessToken, AuthorizationCode, OAuthClient, RefreshToken
 
 AUDIT_SCOPE = "audit:read"
@@ -34,6 +41,20 @@ def person_scopes():
     from vrm.catalogue import SCOPES
 
     return SCOPES
+
+
+def grant_is_live(grant, now):
+    """Whether the grant has not ended (active or paused, started, before its end): its tokens stay valid."""
+    return grant.status in Grant.LIVE_STATUSES and grant.starts_at <= now < grant.expires_at
+
+
+def grant_end(grant, now):
+    """Why a grant's tokens no longer work: "grant revoked" or "grant expired"; None while it is live."""
+    if grant.status == Grant.Status.REVOKED:
+        return "grant revoked"
+    if grant.status == Grant.Status.EXPIRED or now >= grant.expires_at:
+        return "grant expired"
+    return None
 
 
 def checksum(raw_token):
@@ -149,6 +170,28 @@ class VaultOAuth2Validator(OAuth2Validator):
             return False
         return super().validate_bearer_token(token, scopes, request)
 
+    def authenticate_client(self, request, *args, **kwargs):
+        authenticated = super().authenticate_client(request, *args, **kwargs)
+        if authenticated:
+            basic = basic_credentials(request.headers.get("Authorization", ""))
+            upgrade_secret_hash(request.client, basic[1] if basic else getattr(request, "client_secret", ""))
+        return authenticated
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        # Exact string comparison with a registered URI (RFC 9700 section 4.1.3): no case folding,
+        # no default ports, no path normalisation.
+        return redirect_uri in request.client.redirect_uris.split()
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        # Every authorization request here carries redirect_uri (the consent view requires it), so the
+        # token request must repeat it (RFC 6749 section 4.1.3) rather than fall back to a default.
+        if getattr(request, "using_default_redirect_uri", False):
+            raise oauth_errors.InvalidRequestError(
+                description="redirect_uri is required: send the one the authorization request carried.",
+                request=request,
+            )
+        return super().confirm_redirect_uri(client_id, code, redirect_uri, client, request, *args, **kwargs)
+
     def _load_access_token(self, token):
         # The API's permission check reads the token's grant: load it in the same query.
         return load_access_token(token)
@@ -171,6 +214,8 @@ class VaultOAuth2Validator(OAuth2Validator):
             self._revoke_tokens_from_code(authorization_code)
             return False
         grant = authorization_code.consent
+        if grant is not None and grant_end(grant, now):
+            raise oauth_errors.InvalidGrantError(description=grant_end(grant, now), request=request)
         if grant is None or not grant.is_active_at(now):
             return False
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
@@ -190,11 +235,22 @@ class VaultOAuth2Validator(OAuth2Validator):
         pass
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        now = timezone.now()
+        # An ended grant's refresh tokens are revoked; say why, so that the client can tell it from a replay.
+        ended = (
+            RefreshToken.objects.select_related("consent")
+            .filter(token_checksum=checksum(refresh_token), application=client, consent__isnull=False)
+            .first()
+        )
+        if ended is not None and grant_end(ended.consent, now):
+            raise oauth_errors.InvalidGrantError(description=grant_end(ended.consent, now), request=request)
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         consent_id = request.refresh_token_instance.consent_id
         grant = Grant.objects.filter(pk=consent_id).first() if consent_id else None
-        if grant is None or not grant.is_active_at(timezone.now()):
+        # A paused grant keeps its refresh token working: the client must not drop it (the usual reaction
+        # to invalid_grant) and lose the grant for good; the API answers 403 grant-paused meanwhile.
+        if grant is None or not grant_is_live(grant, now):
             return False
         request.consent = grant
         return True

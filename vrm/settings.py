@@ -215,6 +215,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # OAuth client secrets only (vendors/client_auth.py says why); last, so no password is ever stored with it.
+    "vendors.client_auth.ClientSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -366,6 +368,9 @@ OAUTH2_PROVIDER = {
     # Only read by DOT's fallback backend (ours is above); kept so that the mandatory setting is truthful.
     "SCOPES": {"audit:read": "Read the audit log (auditors only)"},
     "PKCE_REQUIRED": True,
+    # One issuer everywhere (metadata, the authorization response's iss, introspection, receipts): never the Host header.
+    "OIDC_ISS_ENDPOINT": SITE_URL,
+    "CLIENT_SECRET_HASHER": "client_secret_sha256",
     # https only; a client that registered a loopback redirect URI may also use http (OAuthClient.get_allowed_schemes).
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "ALLOW_URI_WILDCARDS": False,
@@ -390,6 +395,11 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+# Failed OAuth client authentications allowed per client id and per source address in each window,
+# after which /o/token/, /o/revoke_token/, /o/introspect/ and the deletion confirmation answer 429.
+OAUTH_CLIENT_AUTH_FAILURES_PER_CLIENT = envint("OAUTH_CLIENT_AUTH_FAILURES_PER_CLIENT", 10)
+OAUTH_CLIENT_AUTH_FAILURES_PER_SOURCE = envint("OAUTH_CLIENT_AUTH_FAILURES_PER_SOURCE", 30)
+OAUTH_CLIENT_AUTH_WINDOW_SECONDS = envint("OAUTH_CLIENT_AUTH_WINDOW_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -39,23 +39,26 @@ def test_allow_with_a_scope_unticked_and_a_shorter_duration_creates_a_narrower_g
     assert timedelta(days=6, hours=23) < grant.expires_at - timezone.now() <= timedelta(days=7)
 
 
-def test_the_authorization_response_names_the_issuer(client, person, oauth_client):
+def test_the_authorization_response_names_the_issuer(client, person, oauth_client, settings):
     client.force_login(person)
     screen, _ = consent_screen(client, oauth_client)
 
     response = answer(client, screen)
 
-    assert query_of(response)["iss"] == "http://testserver"
+    assert query_of(response)["iss"] == settings.SITE_URL
 
 
-def test_deny_returns_access_denied_and_creates_nothing(client, person, oauth_client):
+def test_deny_returns_access_denied_and_creates_nothing(client, person, oauth_client, settings):
     client.force_login(person)
     screen, _ = consent_screen(client, oauth_client)
 
     response = answer(client, screen, allow=False)
 
     assert response["Location"].startswith("https://shop.example/callback?")
-    assert query_of(response) == {"error": "access_denied", "state": "state-123", "iss": "http://testserver"}
+    assert query_of(response) == {
+        "error": "access_denied", "error_description": "The person denied the request.", "state": "state-123",
+        "iss": settings.SITE_URL,
+    }
     assert not Grant.objects.exists()
 
 

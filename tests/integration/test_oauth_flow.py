@@ -15,6 +15,11 @@ from django.test import Client
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def issuer_is_the_live_server(live_server, site_url):
+    site_url(live_server.url)
+
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 
 

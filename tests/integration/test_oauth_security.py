@@ -20,6 +20,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
+def issuer_is_the_live_server(live_server, site_url):
+    site_url(live_server.url)
+
+
+@pytest.fixture(autouse=True)
 def plain_http(monkeypatch):
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # the live test server speaks plain http
 
@@ -267,3 +272,32 @@ def test_the_authorization_response_names_the_issuer(live_server, vendor_a, pers
     assert answer["state"] == "state-123"
     assert ("code" in answer) if choice == "allow" else (answer["error"] == "access_denied")
     assert metadata["authorization_response_iss_parameter_supported"] is True
+
+
+LOOPBACK_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+AUTHORIZATION_REQUEST_ERRORS = {
+    "no code_challenge": ({"code_challenge": None, "code_challenge_method": None}, "invalid_request"),
+    "response_type=token": ({"response_type": "token"}, ("unsupported_response_type", "unauthorized_client")),
+    "unknown scope": ({"scope": "no-such:scope"}, "invalid_scope"),
+    "auditor scope": ({"scope": "audit:read"}, "invalid_scope"),
+    "openid scope": ({"scope": "openid"}, "invalid_scope"),
+    "prompt=none": ({"prompt": "none"}, "consent_required"),
+}
+
+
+@pytest.mark.parametrize("redirect_uri", [REDIRECT_URI, LOOPBACK_REDIRECT_URI], ids=["https", "loopback-http"])
+@pytest.mark.parametrize("overrides, expected", AUTHORIZATION_REQUEST_ERRORS.values(), ids=AUTHORIZATION_REQUEST_ERRORS.keys())
+def test_an_authorization_request_error_is_redirected_with_iss_and_a_description(
+    live_server, person, redirect_uri, overrides, expected
+):
+    oauth_client, _ = make_client(redirect_uris=(redirect_uri,))
+    url, _ = authorize_url(live_server, oauth_client, redirect_uri=redirect_uri, **overrides)
+
+    response = browser_of(person, live_server).get(url, allow_redirects=False)
+
+    assert response.status_code == 302, response.text[:300]
+    assert response.headers["Location"].startswith(redirect_uri + "?")
+    answer = query_of(response.headers["Location"])
+    assert answer["error"] in ((expected,) if isinstance(expected, str) else expected)
+    assert answer["iss"] == live_server.url and answer["state"] == "state-123" and answer["error_description"]
+    assert not AuthorizationCode.objects.exists()

@@ -6,14 +6,17 @@ hot path that machinery cost more than the lookup. This class takes the token
 from the header itself (RFC 6750 section 2.1), loads it with its grant, user and
 client in one statement (vendors.oauth.load_access_token) and checks it as DOT's
 validator does, so revocation, pause and expiry still take effect on the very
-next request. Refusals carry the same error codes and descriptions as DOT's.
+next request. Refusals carry the same error codes and descriptions as DOT's, except that a
+token refused because its grant ended says so (RFC 6750 ``invalid_token`` with
+``error_description="grant revoked"`` or ``"grant expired"``), so the vendor knows not to retry.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.www_authenticate import build_bearer_challenge
 from rest_framework.authentication import BaseAuthentication
 
-from vendors.oauth import load_access_token
+from vendors.oauth import grant_end, load_access_token
 
 
 def _refuse(request, error, description):
@@ -52,6 +55,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         token = load_access_token(raw_token)
         if token is None:
             return _refuse(request, "invalid_token", _("The access token is invalid."))
+        ended = grant_end(token.consent, timezone.now()) if token.consent is not None else None
+        if ended:
+            return _refuse(request, "invalid_token", ended)
         if token.is_expired():
             return _refuse(request, "invalid_token", _("The access token has expired."))
         if token.resource and not token.allows_audience(request.build_absolute_uri(request.path)):

@@ -22,6 +22,13 @@ from consents.grants import confirm_deletion
 from consents.models import Grant
 from vendors.api.exceptions import problem
 from vendors.api.serializers import ProblemSerializer
+from vendors.client_auth import (
+    client_auth_wait,
+    presented_client_id,
+    record_client_auth_failure,
+    source_of,
+    upgrade_secret_hash,
+)
 from vendors.models import OAuthClient
 
 
@@ -32,13 +39,20 @@ class ClientBasicAuthentication(BaseAuthentication):
         scheme, _, value = get_authorization_header(request).partition(b" ")
         if scheme.lower() != b"basic":
             return None
+        client_id, source = presented_client_id(request), source_of(request)
+        wait = client_auth_wait(client_id, source)
+        if wait:
+            raise exceptions.Throttled(wait, "Too many failed client authentications.")
         try:
             client_id, secret = map(unquote_plus, base64.b64decode(value, validate=True).decode().split(":", 1))
         except (binascii.Error, UnicodeDecodeError, ValueError):
+            record_client_auth_failure(client_id, source)
             raise exceptions.AuthenticationFailed("Malformed client credentials.") from None
         client = OAuthClient.objects.filter(client_id=client_id).first()
         if client is None or not client.client_secret or not check_password(secret, client.client_secret):
+            record_client_auth_failure(client_id, source)
             raise exceptions.AuthenticationFailed("Unknown client or wrong secret.")
+        upgrade_secret_hash(client, secret)
         return (None, client)
 
     def authenticate_header(self, request):

@@ -1,6 +1,7 @@
 """One exception handler for the API: every refusal is an RFC 7807 problem details body."""
 
 import logging
+from datetime import datetime, time, timedelta, timezone as dt_timezone
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError
@@ -73,11 +74,27 @@ def problem(request, *, status_code, slug, title, detail, headers=None, **extra)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def domain_headers(exc, view, now=None):
+    """The standard signals beside the problem body: RFC 6750's insufficient_scope challenge, and
+    Retry-After (seconds to the next UTC midnight) when the daily read limit is reached."""
+    if isinstance(exc, ScopeNotGranted):
+        scopes = " ".join(getattr(view, "required_scopes", ()))
+        return {"WWW-Authenticate": f'Bearer realm="vrm", error="insufficient_scope", scope="{scopes}"'}
+    if isinstance(exc, RateLimited):
+        now = now or datetime.now(dt_timezone.utc)
+        midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=dt_timezone.utc)
+        return {"Retry-After": str(max(1, int((midnight - now).total_seconds())))}
+    return None
+
+
 def problem_details_handler(exc, context):
     request = context.get("request")
     for error_class, status_code, slug, title in DOMAIN_PROBLEMS:
         if isinstance(exc, error_class):
-            return problem(request, status_code=status_code, slug=slug, title=title, detail=exc.message)
+            return problem(
+                request, status_code=status_code, slug=slug, title=title, detail=exc.message,
+                headers=domain_headers(exc, context.get("view")),
+            )
     if isinstance(exc, DatabaseError):
         logger.exception("Database error during an API request")
         return problem(request, **SERVICE_UNAVAILABLE, headers=UNAVAILABLE_HEADERS)

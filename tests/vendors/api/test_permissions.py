@@ -66,8 +66,9 @@ TABLE = {
     "revoked": (401, 401, 401),
     "auditor": (403, 403, 403),
     "paused": (403, 403, 403),
-    "expired": (403, 403, 403),
-    "past_end": (403, 403, 403),
+    # An ended grant's token is invalid_token "grant expired" (RFC 6750), so a client refreshes and learns.
+    "expired": (401, 401, 401),
+    "past_end": (401, 401, 401),
     "reader": (200, 200, 403),
     "writer": (403, 200, 201),
     "all": (200, 200, 201),
