@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from audit.pseudonyms import subject_for_grant
 from vendors.models import WebhookDelivery, WebhookEndpoint, is_loopback_http
 
 EVENTS = (
@@ -88,6 +89,8 @@ def payload_for(grant, event, *, now, extra=None):
         "occurred_at": now.isoformat(),
         "grant": {
             "id": str(grant.pk),
+            # The person as this vendor organisation sees them (pairwise), never an id another vendor gets.
+            "subject": subject_for_grant(grant),
             "status": grant.status,
             "scopes": sorted(grant.scopes),
             "expires_at": grant.expires_at.isoformat(),

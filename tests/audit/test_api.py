@@ -100,7 +100,7 @@ def test_the_schema_documents_the_auditor_filters_and_cursor_pages(api):
     page = entries["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     assert {"vendor", "since", "until", "event", "outcome", "grant", "person", "cursor", "limit"} <= set(parameters)
-    assert "refused" in parameters["outcome"]["enum"] and parameters["person"]["pattern"].startswith("^psn_")
+    assert "refused" in parameters["outcome"]["enum"] and parameters["person"]["pattern"].startswith("^(psn|sub)_")
     assert set(schema["components"]["schemas"][page]["properties"]) == {"next", "previous", "results"}
     assert "400" in entries["responses"]
     grants = schema["paths"]["/api/v1/audit/grants"]["get"]
