@@ -40,9 +40,18 @@ def grant_of_person(person, grant_id):
 def access_history(grant, limit=500):
     """The latest `limit` audit entries about this grant (vendor reads and writes, and changes), newest
     first, each with `note`: the reason the person typed (kept beside the log, which holds only its
-    hash), else the entry's own reason."""
+    hash), else the entry's own reason; and `shown_fields`: the fields, with the person's own custom
+    attributes named again (the log holds only keyed hashes of their keys)."""
+    from audit.log import field_for_log
+    from vrm.models import AttributeDefinition
+
     entries = list(history_for_person(grant.person).filter(grant_id=grant.pk)[:limit])
     typed = dict(GrantReason.objects.filter(grant=grant).values_list("entry_seq", "text"))
+    own = {
+        field_for_log(f"{category}.{key}"): f"{category}.{key}"
+        for category, key in AttributeDefinition.objects.filter(owner=grant.person_id).values_list("category", "key")
+    }
     for entry in entries:
         entry.note = typed.get(entry.seq, entry.reason)
+        entry.shown_fields = [own.get(field, field) for field in entry.fields]
     return entries
