@@ -196,8 +196,9 @@ def pause_grant(grant, *, actor, until=None, reason="", now=None):
         return _save_change(grant, "paused", "grant.paused", actor=actor, reason=reason, now=now)
 
 
-def resume_grant(grant, *, actor=None, reason="", now=None):
-    """Make a paused grant active again (actor None: the resume sweep). Idempotent for an active grant."""
+def resume_grant(grant, *, actor=None, reason="", system_reason="", now=None):
+    """Make a paused grant active again (actor None: the resume sweep, which gives a `system_reason`).
+    Idempotent for an active grant."""
     now = now or timezone.now()
     with transaction.atomic():
         grant = _locked_live_grant(grant)
@@ -205,7 +206,9 @@ def resume_grant(grant, *, actor=None, reason="", now=None):
             return grant
         grant.status = Grant.Status.ACTIVE
         grant.paused_until = None
-        return _save_change(grant, "resumed", "grant.resumed", actor=actor, reason=reason, now=now)
+        return _save_change(
+            grant, "resumed", "grant.resumed", actor=actor, reason=reason, system_reason=system_reason, now=now
+        )
 
 
 def narrow_grant(grant, *, actor, scopes, reason="", now=None):

@@ -166,3 +166,32 @@ def database_text():
             texts.extend(value for (value,) in cursor.fetchall())
     assert columns, "no text columns found"
     return "\n".join(texts)
+
+
+def test_webhook_payloads_name_the_person_as_each_vendor_organisation_sees_them(person):
+    from consents.grants import revoke_grant
+    from tests.consents.lifecycle_helpers import grant_with_webhook
+    from tests.factories import make_client
+    from vendors.models import WebhookDelivery
+    from vendors.webhooks import set_endpoint
+
+    first, second = grant_with_webhook(person=person), grant_with_webhook(person=person)
+    sibling_client, _secret = make_client(vendor=first.client.vendor)
+    set_endpoint(sibling_client, "https://shop.example/hooks")
+    sibling = Grant.objects.create(**{
+        field: getattr(first, field) for field in (
+            "person", "requested_scopes", "scopes", "purpose", "purpose_text", "starts_at", "expires_at", "retention",
+        )
+    }, client=sibling_client)
+
+    for grant in (first, second, sibling):
+        revoke_grant(grant, actor=person)
+
+    subjects = {
+        delivery.client_id: delivery.payload["grant"]["subject"]
+        for delivery in WebhookDelivery.objects.filter(event="grant.revoked")
+    }
+    assert len(subjects) == 3
+    assert subjects[first.client_id] == subjects[sibling_client.pk]  # one organisation, one id
+    assert subjects[first.client_id] != subjects[second.client_id]
+    assert pseudonym_for(person.pk) not in subjects.values()
