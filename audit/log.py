@@ -40,6 +40,7 @@ from django.utils import timezone
 from audit import chain
 from audit.models import AuditEntry
 from audit.pseudonyms import keyed_hash, pseudonym_for
+from vrm.catalogue import CATALOGUE, CATEGORIES, RECORD_CATEGORIES
 
 GRANT_EVENTS = (
     "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",
@@ -322,8 +323,6 @@ def _iso(value):
 
 @cache
 def _catalogue_fields():
-    from vrm.catalogue import CATALOGUE, RECORD_CATEGORIES
-
     return frozenset({f"{category}.{key}" for category, key, *_ in CATALOGUE}
                      | {f"{category}.records" for category in RECORD_CATEGORIES})
 
@@ -332,8 +331,6 @@ def field_for_log(key):
     """How the log names a field: a catalogue key ("contact.email") as it is; any other key, which a vendor
     (record keys) or the person (custom attributes, named after their label) chose, as "#" and its keyed
     hash, after its category when it has one ("contact.#..."), so no chosen text reaches the log."""
-    from vrm.catalogue import CATEGORIES
-
     if key in _catalogue_fields():
         return key
     category, dot, rest = key.partition(".")
