@@ -273,9 +273,9 @@ def end_all_grants_for_erasure(person, *, actor, reason="", now=None):
     """What leave_vendor does, for every vendor at once: the erased person's grants are revoked and every
     vendor is asked now to delete what it read (the erasure overrides each grant's data life).
 
-    Every reason the person typed for any of their grants is deleted with it: the audit log keeps only
-    hashes, so nothing the person wrote is left. Returns the number of deletion requests made; running
-    it again requests nothing twice.
+    `reason` is the caller's own wording (the person types none for erasure). Every reason the person
+    typed for any of their grants is deleted here: the audit log keeps only hashes, so nothing the person
+    wrote is left. Returns the number of deletion requests made; running it again requests nothing twice.
     """
     grants = Grant.objects.filter(person=person)
     with transaction.atomic():
