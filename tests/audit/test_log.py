@@ -208,3 +208,17 @@ def test_a_persons_reason_and_a_vendors_purpose_text_reach_the_entry_only_as_key
     assert body["reason"] == "the person changed it"
     assert body["detail"]["reason_text"] == reason_hash("I moved to Berlin")
     assert body["detail"]["after"]["purpose_text"].startswith("#")
+
+
+def test_a_receipt_issued_before_pairwise_ids_still_verifies_and_says_what_it_said(client):
+    grant = GrantFactory()
+    with transaction.atomic():
+        record_grant_event(grant, "created", actor=grant.person)
+    old = dict(Receipt.objects.get(grant_id=grant.pk).payload)
+    old["data_subject"] = {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"}  # as receipts used to say
+    document = {"receipt": old, "jws": signing.sign_jws(old)}
+
+    answer = client.post("/api/v1/receipts/verify", {"receipt": document}, content_type="application/json")
+
+    assert answer.status_code == 200 and answer.json()["valid"] is True
+    assert answer.json()["receipt"]["data_subject"] == {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"}
