@@ -87,6 +87,6 @@ class EntryFilterForm(AuditFilterForm):
     outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), ("ok", "ok"), ("refused", "refused")])
     grant = forms.UUIDField(required=False, label="Grant id")
     person = forms.RegexField(
-        required=False, regex=r"^psn_[0-9a-f]{32}$", label="Person (pseudonym)",
-        error_messages={"invalid": "A pseudonym looks like psn_ followed by 32 hex digits."},
+        required=False, regex=r"^(psn|sub)_[0-9a-f]{32}$", label="Person (pseudonym or a vendor's pairwise id)",
+        error_messages={"invalid": "A pseudonym looks like psn_ (or, as a vendor sees it, sub_) followed by 32 hex digits."},
     )

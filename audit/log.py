@@ -20,6 +20,13 @@ the chain, and every batch is chained in Python in order, hashing exactly like
 the same entries appended one by one. A grant event first chains what is
 pending, so the chain stays in the order things happened. Entries never hold
 profile values: only attribute keys, ids, a pseudonym, an outcome.
+
+Nor do they hold free text that someone typed, since an entry outlives the
+person's erasure: a key outside the attribute catalogue (a vendor's record
+key, a person's custom attribute key, made from its label) is kept as a keyed
+hash, and so is a person's reason (whose text the caller keeps where erasure
+deletes it) and a vendor's purpose text. The body and its hash are unchanged
+in form, so entries written before keep verifying.
 """
 
 from datetime import timezone as dt_timezone
@@ -32,7 +39,8 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import AuditEntry
-from audit.pseudonyms import pseudonym_for
+from audit.pseudonyms import keyed_hash, pseudonym_for
+from vrm.catalogue import CATALOGUE, CATEGORIES, RECORD_CATEGORIES
 
 GRANT_EVENTS = (
     "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",
@@ -58,6 +66,12 @@ BODY_COLUMNS = (
     "version", "kind", "event", "at", "grant_id", "client_pk", "person", "actor", "fields", "outcome",
     "request_id", "reason", "detail",
 )
+
+
+# Keys of a grant event's detail whose values are free text a vendor typed: the entry keeps their keyed hash.
+FREE_TEXT_DETAIL_KEYS = ("purpose_text",)
+# Marks a keyed hash standing for text in an entry (fields, detail), so a reader never takes it for a key.
+HASHED = "#"
 
 
 class InvalidAuditEntry(ValueError):
@@ -307,6 +321,42 @@ def _iso(value):
     return chain.format_time(value) if value else None
 
 
+@cache
+def _catalogue_fields():
+    return frozenset({f"{category}.{key}" for category, key, *_ in CATALOGUE}
+                     | {f"{category}.records" for category in RECORD_CATEGORIES})
+
+
+def field_for_log(key):
+    """How the log names a field: a catalogue key ("contact.email") as it is; any other key, which a vendor
+    (record keys) or the person (custom attributes, named after their label) chose, as "#" and its keyed
+    hash, after its category when it has one ("contact.#..."), so no chosen text reaches the log."""
+    if key in _catalogue_fields():
+        return key
+    category, dot, rest = key.partition(".")
+    if dot and category in CATEGORIES:
+        return f"{category}.{HASHED}{keyed_hash('field', rest)}"
+    return HASHED + keyed_hash("field", key)
+
+
+def reason_hash(text):
+    """The keyed hash that stands in an entry for a reason the person typed (see record_grant_events)."""
+    return HASHED + keyed_hash("reason", text)
+
+
+def _detail_for_log(detail):
+    """The detail with every free-text value (FREE_TEXT_DETAIL_KEYS, at any depth) replaced by its keyed hash."""
+    if isinstance(detail, dict):
+        return {
+            key: (HASHED + keyed_hash(key, value) if value else value)
+            if key in FREE_TEXT_DETAIL_KEYS and isinstance(value, str) else _detail_for_log(value)
+            for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return [_detail_for_log(value) for value in detail]
+    return detail
+
+
 def grant_snapshot(grant):
     """The grant's terms and status as recorded with each event (ids and terms, never profile values)."""
     return {
@@ -322,16 +372,18 @@ def grant_snapshot(grant):
     }
 
 
-def record_grant_event(grant, event, *, actor=None, reason="", detail=None, now=None):
+def record_grant_event(grant, event, *, actor=None, reason="", reason_text="", detail=None, now=None):
     """Append a grant event; for events that change terms or status, also issue a signed receipt.
 
     Call inside the transaction that changes the grant, after the change (the
     entry records the grant's new state). Returns the entry.
     """
-    return record_grant_events([grant], event, actor=actor, reason=reason, detail=detail, now=now)[0]
+    return record_grant_events(
+        [grant], event, actor=actor, reason=reason, reason_text=reason_text, detail=detail, now=now
+    )[0]
 
 
-def record_grant_events(grants, event, *, actor=None, reason="", detail=None, now=None):
+def record_grant_events(grants, event, *, actor=None, reason="", reason_text="", detail=None, now=None):
     """Append the same event for each of these grants, in order; with receipts as record_grant_event.
 
     The batch form of record_grant_event for sweeps and bulk changes: one chain
@@ -340,6 +392,12 @@ def record_grant_events(grants, event, *, actor=None, reason="", detail=None, no
     is exactly what one record_grant_event per grant would have written. Raises
     InvalidAuditEntry (nothing written) for an unknown event or a bad detail.
     Returns the entries, in the order of ``grants``.
+
+    ``reason`` is the system's own wording (a fixed phrase from the code), kept
+    as it is; ``reason_text`` is what the person typed: the entry keeps only its
+    keyed hash (detail ``reason_text``), and the caller keeps the text where
+    erasure deletes it. Free text in ``detail`` (a vendor's purpose text) is
+    kept as a keyed hash too.
     """
     from audit.receipts import issue_receipts
 
@@ -351,12 +409,14 @@ def record_grant_events(grants, event, *, actor=None, reason="", detail=None, no
     if not grants:
         return []
     at, who, why = _moment(now), actor_label(actor), str(reason)[:1000]
+    typed = {"reason_text": reason_hash(reason_text)} if reason_text else {}
+    extra = _detail_for_log(detail or {})
     with transaction.atomic(savepoint=False):
         entries = _append([
             dict(
                 kind=AuditEntry.Kind.GRANT, event=event, at=at, grant_id=grant.pk, client_pk=grant.client_id,
                 person=pseudonym_for(grant.person_id), actor=who, fields=[], outcome="ok", request_id="",
-                reason=why, detail={**grant_snapshot(grant), **(detail or {})},
+                reason=why, detail={**grant_snapshot(grant), **extra, **typed},
             )
             for grant in grants
         ])
@@ -368,7 +428,8 @@ def record_grant_events(grants, event, *, actor=None, reason="", detail=None, no
 def record_access(grant, *, action, fields, outcome, request_id="", reason="", now=None):
     """Record a vendor read or write under this grant: which attribute keys, the outcome, the request id.
 
-    ``fields`` are attribute keys, never values. The entry is written pending (one INSERT, no chain
+    ``fields`` are attribute keys, never values; keys outside the catalogue are logged as keyed hashes
+    (field_for_log). The entry is written pending (one INSERT, no chain
     lock) and chained by the sequencer once committed. Call before the response leaves: a read in
     autocommit (the INSERT is its own transaction), a write in the transaction that makes it.
     Returns the entry.
@@ -382,7 +443,8 @@ def record_access(grant, *, action, fields, outcome, request_id="", reason="", n
         raise InvalidAuditEntry("fields are attribute keys (short strings), never values")
     entry = AuditEntry(
         version=chain.FORMAT_VERSION, kind=AuditEntry.Kind.ACCESS, event=action, at=_moment(now), grant_id=grant.pk,
-        client_pk=grant.client_id, person=pseudonym_for(grant.person_id), actor="vendor", fields=sorted(set(keys)),
+        client_pk=grant.client_id, person=pseudonym_for(grant.person_id), actor="vendor",
+        fields=sorted({field_for_log(key) for key in keys}),
         outcome=outcome, request_id=str(request_id)[:100], reason=str(reason)[:1000], detail={},
     )
     return insert_rows([entry])[0]

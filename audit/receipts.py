@@ -2,12 +2,17 @@
 
 Fields follow ISO/IEC TS 27560 (consent record information structure) and the
 Kantara Consent Receipt v1.1: record id and version, timestamps, parties
-(controller = the vendor organisation, data subject by pseudonym), purpose,
+(controller = the vendor organisation, data subject by the pairwise pseudonym that
+organisation sees), purpose,
 scopes and data categories, start, expiry, retention, status, how to withdraw,
 jurisdiction and language. Signed as a compact JWS (EdDSA, Ed25519) by the
 server's key; anyone can check it with the public key at
 /.well-known/vrm-signing-key, online (/receipts/verify) or offline
 (audit/standalone_verify.py).
+
+A receipt is signed once and never re-issued: receipts issued before pairwise
+ids name the person by their global pseudonym (``"id_type": "pseudonym"``) and
+keep saying so; newer ones say ``"id_type": "pairwise-pseudonym"``.
 """
 
 import uuid
@@ -22,7 +27,7 @@ from audit import signing, standalone_verify
 from audit.chain import format_time
 from audit.log import insert_rows
 from audit.models import Receipt
-from audit.pseudonyms import pseudonym_for
+from audit.pseudonyms import subject_for_grant
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
 
 RECEIPT_SCHEMA = "vrm-consent-receipt/1 (after ISO/IEC TS 27560 and Kantara Consent Receipt v1.1)"
@@ -77,7 +82,8 @@ def build_payload(grant, *, receipt_id, version, event, entry, now):
             "verified": bool(vendor and vendor.verified),
         },
         "recipient": {"client_id": client.client_id, "client_name": client.name},
-        "data_subject": {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"},
+        # Pairwise: the receipt travels to the vendor, which must not get an id another vendor also gets.
+        "data_subject": {"id": subject_for_grant(grant), "id_type": "pairwise-pseudonym"},
         "legal_basis": "consent",
         "purposes": [
             {"code": grant.purpose, "label": grant.get_purpose_display(), "description": grant.purpose_text}

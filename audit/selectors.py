@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
 from audit.models import AuditEntry, Checkpoint, Receipt, VerificationRun
-from audit.pseudonyms import pseudonym_for
+from audit.pseudonyms import PAIRWISE_PREFIX, pseudonym_for, subject_for_grant
 from consents.models import Grant
 
 
@@ -84,12 +84,43 @@ def _filtered(queryset, filters, lookups):
     return queryset
 
 
+def subject_owner(subject):
+    """Whose a vendor's pairwise id is (auditors only): {"subject", "person" (global pseudonym), "client_pks"
+    (the clients of the organisation that sees it)} or None for an id this server never gave out.
+
+    Read from the receipts, which name it and outlive the grant and the account, and the grant's log
+    entries, which name the global pseudonym; so an id from a receipt issued years ago still resolves.
+    """
+    from vendors.models import OAuthClient
+
+    receipt = (
+        Receipt.objects.filter(payload__data_subject__id=subject).values_list("grant_id", "client_pk").first()
+    )
+    if receipt is None:
+        return None
+    grant_id, client_pk = receipt
+    person = AuditEntry.objects.filter(grant_id=grant_id).values_list("person", flat=True).first()
+    vendor_id = OAuthClient.objects.filter(pk=client_pk).values_list("vendor_id", flat=True).first()
+    client_pks = (
+        set(OAuthClient.objects.filter(vendor_id=vendor_id).values_list("pk", flat=True)) if vendor_id else set()
+    ) | {client_pk}
+    return {"subject": subject, "person": person, "client_pks": sorted(client_pks)}
+
+
 def entries_for_audit(filters):
     """Chained log entries matching an EntryFilterForm's cleaned data, newest first.
 
     The auditor sees the chain: every entry with its seq and hash. A vendor access joins it when the
-    sequencer has chained it, normally well within a second (see pending_summary)."""
+    sequencer has chained it, normally well within a second (see pending_summary). A pairwise id
+    (``sub_...``) as the person selects that person's entries with the organisation that sees that id."""
+    filters = dict(filters)
+    owner = None
+    if (filters.get("person") or "").startswith(PAIRWISE_PREFIX):
+        owner = subject_owner(filters["person"])
+        filters["person"] = owner["person"] if owner else filters["person"]
     entries = _filtered(AuditEntry.objects.chained(), filters, ENTRY_FILTERS)
+    if owner is not None:
+        entries = entries.filter(client_pk__in=owner["client_pks"])
     if filters.get("vendor"):
         entries = entries.filter(client_pk__in=filters["vendor"].clients.values("pk"))
     return entries.order_by("-seq")
@@ -153,7 +184,7 @@ def iterate_described_entries(entries, chunk=2000):
 
 
 GRANT_COLUMNS = (
-    "id", "person", "vendor", "client_id", "client_name", "status", "purpose", "scopes", "starts_at", "expires_at",
+    "id", "person", "subject", "vendor", "client_id", "client_name", "status", "purpose", "scopes", "starts_at", "expires_at",
     "retention", "ended_at", "retention_ends_at", "deletion_requested_at", "deletion_confirmed_at", "created_at",
 )
 
@@ -163,9 +194,10 @@ def _iso(value):
 
 
 def describe_grant(grant):
-    """A grant as the auditor sees it: terms and dates, the person only by pseudonym."""
+    """A grant as the auditor sees it: terms and dates, the person only by pseudonym, with the pairwise id
+    the grant's vendor organisation sees for them (``subject``)."""
     return {
-        "id": str(grant.pk), "person": pseudonym_for(grant.person_id),
+        "id": str(grant.pk), "person": pseudonym_for(grant.person_id), "subject": subject_for_grant(grant),
         "vendor": grant.client.vendor.name if grant.client.vendor else "", "client_id": grant.client.client_id,
         "client_name": grant.client.name, "status": grant.status, "purpose": grant.purpose,
         "purpose_text": grant.purpose_text, "scopes": sorted(grant.scopes), "starts_at": _iso(grant.starts_at),

@@ -50,6 +50,7 @@ class EntrySerializer(serializers.Serializer):
 class AuditGrantSerializer(serializers.Serializer):
     id = serializers.CharField()
     person = serializers.CharField(help_text="Pseudonymous person id")
+    subject = serializers.CharField(help_text="The pairwise id the grant's vendor organisation sees for the person")
     vendor = serializers.CharField()
     client_id = serializers.CharField()
     client_name = serializers.CharField()

@@ -14,6 +14,7 @@ from audit import log as audit_log
 from audit import selectors, signing
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
+from audit.pseudonyms import PAIRWISE_PREFIX
 
 PAGE_SIZE = 50
 
@@ -92,8 +93,11 @@ def events(request):
         selection = selection.filter(seq__lt=int(before))
     batch = list(selection[: PAGE_SIZE + 1])
     entries = selectors.describe_entries(batch[:PAGE_SIZE])
+    subject = filters.get("person", "")
+    owner = selectors.subject_owner(subject) if subject.startswith(PAIRWISE_PREFIX) else None
     return render(request, "audit/events.html", {
-        "form": form, "entries": entries,
+        "form": form, "entries": entries, "subject": subject if owner or subject.startswith(PAIRWISE_PREFIX) else "",
+        "owner": owner,
         "older": entries[-1]["seq"] if len(batch) > PAGE_SIZE else None,
         "query": _query_without(request, "before", "export"),
     }, status=200 if valid else 400)

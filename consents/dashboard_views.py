@@ -42,7 +42,7 @@ def dashboard(request):
 
 
 def _detail(request, grant, status=200, **forms):
-    history = list(selectors.access_history(grant)[:500])
+    history = selectors.access_history(grant)
     context = {
         "grant": grant,
         "scope_labels": [(scope, SCOPES.get(scope, scope)) for scope in sorted(grant.scopes)],

@@ -58,6 +58,6 @@ def resume_due_grants(now=None, batch_size=BATCH_SIZE):
 
     def resume(ids):
         for grant in Grant.objects.filter(pk__in=ids).order_by("pk"):
-            resume_grant(grant, actor=None, reason="the pause ended", now=now)
+            resume_grant(grant, actor=None, system_reason="the pause ended", now=now)
 
     return sweep(due, resume, batch_size=batch_size)

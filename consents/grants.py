@@ -2,6 +2,9 @@
 
 Each state change runs in one transaction, takes the acting user and a reason,
 and records an audit event (with a signed receipt) inside that transaction.
+A ``reason`` is what the person typed: the permanent audit entry holds only
+its keyed hash, the text is kept in a GrantReason beside it, which erasure
+deletes. Fixed phrases of the system's own go into the entry as they are.
 """
 
 from datetime import timedelta
@@ -21,7 +24,7 @@ from consents.exceptions import (
     RateLimited,
     ScopeNotGranted,
 )
-from consents.models import Grant
+from consents.models import Grant, GrantReason
 from consents.terms import format_duration, validate_terms
 from vendors import webhooks
 from vendors.models import AccessToken, RefreshToken
@@ -99,24 +102,37 @@ def create_grant(
         # A token never outlives its grant, also when the new terms are shorter.
         AccessToken.objects.filter(consent=grant, expires__gt=grant.expires_at).update(expires=grant.expires_at)
         return _save_change(
-            grant, "changed", "grant.changed", actor=person, reason="the person allowed a new request from the vendor",
+            grant, "changed", "grant.changed", actor=person, reason="",
+            system_reason="the person allowed a new request from the vendor",
             now=now, detail={"before": before, "after": grant_terms(grant)},
         )
 
 
-def _save_change(grant, event, webhook_event, *, actor, reason, now, detail=None):
+def _record(grant, event, *, actor, reason, system_reason="", now, detail=None):
+    """The audit event of a change, with the person's reason kept beside it (the entry holds its hash)."""
+    entry = audit_log.record_grant_event(
+        grant, event, actor=actor, reason=system_reason, reason_text=reason, detail=detail, now=now
+    )
+    if reason:
+        GrantReason.objects.create(grant=grant, entry_seq=entry.seq, text=reason)
+    return entry
+
+
+def _save_change(grant, event, webhook_event, *, actor, reason, now, detail=None, system_reason=""):
     """Save a change the caller made to a locked grant: who and why, the audit event (and receipt), the
     vendor's webhook after commit. Every service that changes a grant ends here."""
     grant.changed_by = actor
-    grant.change_reason = reason
+    grant.change_reason = reason or system_reason
     grant.save()
-    audit_log.record_grant_event(grant, event, actor=actor, reason=reason, detail=detail, now=now)
+    _record(grant, event, actor=actor, reason=reason, system_reason=system_reason, detail=detail, now=now)
     webhooks.notify(grant, webhook_event, now=now)
     return grant
 
 
-def revoke_grant(grant, *, actor, reason="", now=None):
-    """End a live grant at once: its tokens are deleted in the same transaction. Idempotent."""
+def revoke_grant(grant, *, actor, reason="", system_reason="", now=None):
+    """End a live grant at once: its tokens are deleted in the same transaction. Idempotent.
+
+    `reason` is the person's own text; `system_reason` a fixed phrase of the caller's (kept in the log)."""
     now = now or timezone.now()
     with transaction.atomic():
         grant = Grant.objects.select_for_update().get(pk=grant.pk)
@@ -127,7 +143,9 @@ def revoke_grant(grant, *, actor, reason="", now=None):
         grant.ended_at = now
         grant.retention_ends_at = now + grant.retention
         end_tokens([grant.pk], now)
-        return _save_change(grant, "revoked", "grant.revoked", actor=actor, reason=reason, now=now)
+        return _save_change(
+            grant, "revoked", "grant.revoked", actor=actor, reason=reason, system_reason=system_reason, now=now
+        )
 
 
 def revoke_all_grants_of_person(person, *, actor, reason="", now=None):
@@ -178,8 +196,9 @@ def pause_grant(grant, *, actor, until=None, reason="", now=None):
         return _save_change(grant, "paused", "grant.paused", actor=actor, reason=reason, now=now)
 
 
-def resume_grant(grant, *, actor=None, reason="", now=None):
-    """Make a paused grant active again (actor None: the resume sweep). Idempotent for an active grant."""
+def resume_grant(grant, *, actor=None, reason="", system_reason="", now=None):
+    """Make a paused grant active again (actor None: the resume sweep, which gives a `system_reason`).
+    Idempotent for an active grant."""
     now = now or timezone.now()
     with transaction.atomic():
         grant = _locked_live_grant(grant)
@@ -187,7 +206,9 @@ def resume_grant(grant, *, actor=None, reason="", now=None):
             return grant
         grant.status = Grant.Status.ACTIVE
         grant.paused_until = None
-        return _save_change(grant, "resumed", "grant.resumed", actor=actor, reason=reason, now=now)
+        return _save_change(
+            grant, "resumed", "grant.resumed", actor=actor, reason=reason, system_reason=system_reason, now=now
+        )
 
 
 def narrow_grant(grant, *, actor, scopes, reason="", now=None):
@@ -231,6 +252,10 @@ def shorten_grant(grant, *, actor, expires_at, reason="", now=None):
         )
 
 
+LEFT_VENDOR_REASON = "the person left this vendor"
+ERASURE_REASON = "the person erased their account"
+
+
 def leave_vendor(person, vendor, *, actor, reason="", now=None):
     """Revoke every live grant of `person` to `vendor`'s clients and ask the vendor to erase what it holds.
 
@@ -240,7 +265,7 @@ def leave_vendor(person, vendor, *, actor, reason="", now=None):
     """
     return _end_grants_and_request_deletion(
         Grant.objects.filter(person=person, client__vendor=vendor),
-        actor=actor, reason=reason or "the person left this vendor", now=now,
+        actor=actor, reason=reason, system_reason=LEFT_VENDOR_REASON, now=now,
     )
 
 
@@ -248,21 +273,28 @@ def end_all_grants_for_erasure(person, *, actor, reason="", now=None):
     """What leave_vendor does, for every vendor at once: the erased person's grants are revoked and every
     vendor is asked now to delete what it read (the erasure overrides each grant's data life).
 
-    Returns the number of deletion requests made; running it again requests nothing twice.
+    `reason` is the caller's own wording (the person types none for erasure). Every reason the person
+    typed for any of their grants is deleted here: the audit log keeps only hashes, so nothing the person
+    wrote is left. Returns the number of deletion requests made; running it again requests nothing twice.
     """
-    return _end_grants_and_request_deletion(
-        Grant.objects.filter(person=person), actor=actor, reason=reason or "the person erased their account", now=now
-    )
+    grants = Grant.objects.filter(person=person)
+    with transaction.atomic():
+        requested = _end_grants_and_request_deletion(
+            grants, actor=actor, reason="", system_reason=reason or ERASURE_REASON, now=now
+        )
+        GrantReason.objects.filter(grant__person=person).delete()
+        grants.update(change_reason=reason or ERASURE_REASON)
+    return requested
 
 
-def _end_grants_and_request_deletion(grants, *, actor, reason, now=None):
+def _end_grants_and_request_deletion(grants, *, actor, reason, system_reason, now=None):
     """Revoke the live grants among `grants`, end the retention of all of them now and request deletion
     (audit `deletion_requested`, webhook grant.retention_ended with erasure_requested) for each one not yet
     requested or confirmed. One transaction; returns how many requests it made."""
     now = now or timezone.now()
     with transaction.atomic():
         for grant in grants.filter(status__in=Grant.LIVE_STATUSES):
-            revoke_grant(grant, actor=actor, reason=reason, now=now)
+            revoke_grant(grant, actor=actor, reason=reason, system_reason=system_reason, now=now)
         pending = list(
             grants.select_for_update()
             .filter(deletion_requested_at__isnull=True, deletion_confirmed_at__isnull=True)
@@ -272,7 +304,7 @@ def _end_grants_and_request_deletion(grants, *, actor, reason, now=None):
             grant.retention_ends_at = min(grant.retention_ends_at or now, now)
             grant.deletion_requested_at = now
             grant.save(update_fields=["retention_ends_at", "deletion_requested_at", "updated_at"])
-            audit_log.record_grant_event(grant, "deletion_requested", actor=actor, reason=reason, now=now)
+            _record(grant, "deletion_requested", actor=actor, reason=reason, system_reason=system_reason, now=now)
         webhooks.notify(pending, "grant.retention_ended", now=now, extra={"erasure_requested": True})
     return len(pending)
 

@@ -92,3 +92,19 @@ class Grant(models.Model):
 
     def is_active_at(self, now):
         return self.status == self.Status.ACTIVE and self.starts_at <= now < self.expires_at
+
+
+class GrantReason(models.Model):
+    """What the person typed as the reason for a change to their grant, beside the audit entry it explains.
+
+    The append-only audit log outlives erasure, so its entry holds only a keyed hash of this text; the
+    text itself lives here, is shown to the person with their history, and goes when the account is
+    erased (consents.grants.end_all_grants_for_erasure) or the grant is deleted.
+    """
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="reasons")
+    entry_seq = models.PositiveBigIntegerField(unique=True)
+    text = models.TextField(max_length=1000)
+
+    def __str__(self):
+        return f"reason for audit entry {self.entry_seq}"

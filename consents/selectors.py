@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 
 from audit.selectors import access_stats_for_grants, history_for_person
-from consents.models import Grant
+from consents.models import Grant, GrantReason
 
 DASHBOARD_PAGE_SIZE = 100
 
@@ -37,6 +37,21 @@ def grant_of_person(person, grant_id):
     return Grant.objects.select_related("client__vendor").filter(pk=grant_id, person=person).first()
 
 
-def access_history(grant):
-    """Every audit entry about this grant (vendor reads and writes, and changes), newest first."""
-    return history_for_person(grant.person).filter(grant_id=grant.pk)
+def access_history(grant, limit=500):
+    """The latest `limit` audit entries about this grant (vendor reads and writes, and changes), newest
+    first, each with `note`: the reason the person typed (kept beside the log, which holds only its
+    hash), else the entry's own reason; and `shown_fields`: the fields, with the person's own custom
+    attributes named again (the log holds only keyed hashes of their keys)."""
+    from audit.log import field_for_log
+    from vrm.models import AttributeDefinition
+
+    entries = list(history_for_person(grant.person).filter(grant_id=grant.pk)[:limit])
+    typed = dict(GrantReason.objects.filter(grant=grant).values_list("entry_seq", "text"))
+    own = {
+        field_for_log(f"{category}.{key}"): f"{category}.{key}"
+        for category, key in AttributeDefinition.objects.filter(owner=grant.person_id).values_list("category", "key")
+    }
+    for entry in entries:
+        entry.note = typed.get(entry.seq, entry.reason)
+        entry.shown_fields = [own.get(field, field) for field in entry.fields]
+    return entries

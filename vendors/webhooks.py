@@ -17,10 +17,12 @@ from datetime import timedelta
 import requests
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from audit.pseudonyms import subject_for_grant
 from vendors.models import WebhookDelivery, WebhookEndpoint, is_loopback_http
 
 EVENTS = (
@@ -88,6 +90,8 @@ def payload_for(grant, event, *, now, extra=None):
         "occurred_at": now.isoformat(),
         "grant": {
             "id": str(grant.pk),
+            # The person as this vendor organisation sees them (pairwise), never an id another vendor gets.
+            "subject": subject_for_grant(grant),
             "status": grant.status,
             "scopes": sorted(grant.scopes),
             "expires_at": grant.expires_at.isoformat(),
@@ -110,6 +114,8 @@ def notify(grants, event, *, now=None, extra=None):
     with_endpoint = set(
         WebhookEndpoint.objects.filter(client_id__in={g.client_id for g in grants}).values_list("client_id", flat=True)
     )
+    # The payload's person id depends on the client's organisation: one query for the batch, not one per grant.
+    prefetch_related_objects([g for g in grants if g.client_id in with_endpoint], "client")
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(client_id=g.client_id, event=event, payload=payload_for(g, event, now=now, extra=extra),

@@ -100,7 +100,7 @@ def test_the_schema_documents_the_auditor_filters_and_cursor_pages(api):
     page = entries["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     assert {"vendor", "since", "until", "event", "outcome", "grant", "person", "cursor", "limit"} <= set(parameters)
-    assert "refused" in parameters["outcome"]["enum"] and parameters["person"]["pattern"].startswith("^psn_")
+    assert "refused" in parameters["outcome"]["enum"] and parameters["person"]["pattern"].startswith("^(psn|sub)_")
     assert set(schema["components"]["schemas"][page]["properties"]) == {"next", "previous", "results"}
     assert "400" in entries["responses"]
     grants = schema["paths"]["/api/v1/audit/grants"]["get"]
@@ -178,3 +178,21 @@ def test_overdue_deletions_through_the_api(api, auditor_token):
     response = get(api, "/api/v1/audit/overdue-deletions", auditor_token).json()
 
     assert [g["id"] for g in response["results"]] == [str(late.pk)]
+
+
+def test_an_auditor_resolves_a_vendors_pairwise_id_and_sees_it_on_each_grant(api, auditor_token, logged_reads):
+    other_vendor_grant = GrantFactory(person=logged_reads.person)
+    with transaction.atomic():
+        record_grant_event(other_vendor_grant, "created", actor=logged_reads.person)
+    chain_audit_log()
+    subject = Receipt.objects.get(grant_id=logged_reads.pk).payload["data_subject"]["id"]
+
+    by_subject = get(api, "/api/v1/audit/entries", auditor_token, person=subject).json()
+    grants = get(api, "/api/v1/audit/grants", auditor_token).json()["results"]
+    unknown = get(api, "/api/v1/audit/entries", auditor_token, person="sub_" + "0" * 32).json()
+
+    assert {e["person"] for e in by_subject["results"]} == {pseudonym_for(logged_reads.person_id)}
+    assert {e["grant_id"] for e in by_subject["results"]} == {str(logged_reads.pk)}  # that vendor's entries only
+    assert len(by_subject["results"]) == 6 and unknown["results"] == []
+    assert {g["id"]: g["subject"] for g in grants}[str(logged_reads.pk)] == subject
+    assert {g["id"]: g["subject"] for g in grants}[str(other_vendor_grant.pk)] != subject

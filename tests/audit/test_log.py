@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from audit import signing, standalone_verify
 from audit.chain import GENESIS_HASH, entry_body_from_row, entry_hash, ROW_COLUMNS
-from audit.log import InvalidAuditEntry, record_access, record_grant_event
+from audit.log import InvalidAuditEntry, field_for_log, reason_hash, record_access, record_grant_event
 from audit.models import AuditEntry, AuditLogIsAppendOnly, Receipt
-from audit.pseudonyms import pseudonym_for
+from audit.pseudonyms import pseudonym_for, subject_for_grant
 from tests.factories import GrantFactory, chain_audit_log
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_it_records_a_read_with_keys_outcome_and_pseudonym_but_no_values():
 
     with transaction.atomic():
         entry = record_access(
-            grant, action="read", fields=["email", "phone"], outcome="ok", request_id="req-1"
+            grant, action="read", fields=["contact.email", "contact.phone"], outcome="ok", request_id="req-1"
         )
 
     entry.refresh_from_db()
@@ -32,7 +32,7 @@ def test_it_records_a_read_with_keys_outcome_and_pseudonym_but_no_values():
     assert chain_audit_log() == 1
     entry.refresh_from_db()
     assert entry.seq == 1 and entry.prev_hash == GENESIS_HASH
-    assert entry.fields == ["email", "phone"]
+    assert entry.fields == ["contact.email", "contact.phone"]
     assert entry.person == pseudonym_for(grant.person_id)
     assert entry.grant_id == grant.pk and entry.client_pk == grant.client_id
     assert entry.request_id == "req-1"
@@ -66,7 +66,7 @@ def test_it_issues_a_signed_receipt_for_an_event_that_changes_the_grant(settings
     assert payload == receipt.payload and kid == signing.key_id()
     assert payload["record_id"] == str(grant.pk) and payload["record_version"] == 1
     assert payload["controller"]["name"] == grant.client.vendor.name
-    assert payload["data_subject"] == {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"}
+    assert payload["data_subject"] == {"id": subject_for_grant(grant), "id_type": "pairwise-pseudonym"}
     assert payload["status"] == "given" and payload["scopes"] == ["contact:read"]
     assert payload["data_categories"] == [{"code": "contact", "label": "Contact"}]
     assert payload["audit_entry"] == {"seq": entry.seq, "hash": entry.hash}
@@ -173,3 +173,52 @@ def test_it_stores_the_time_it_is_given():
 
     entry.refresh_from_db()
     assert entry.at == moment
+
+
+def test_it_keeps_keys_outside_the_catalogue_as_keyed_hashes_and_catalogue_keys_as_they_are():
+    grant = GrantFactory()
+
+    with transaction.atomic():
+        entry = record_access(
+            grant, action="write", outcome="ok",
+            fields=["card_4111111111111111", "contact.email", "identity.custom_my_diagnosis", "purchases.records"],
+        )
+
+    stored = str(stored_body(entry))
+    assert "4111111111111111" not in stored and "diagnosis" not in stored
+    assert sorted(AuditEntry.objects.get().fields) == sorted([
+        field_for_log("card_4111111111111111"), "contact.email", field_for_log("identity.custom_my_diagnosis"),
+        "purchases.records",
+    ])
+    assert field_for_log("identity.custom_my_diagnosis").startswith("identity.#")
+    assert field_for_log("card_4111111111111111") != field_for_log("card_4111111111111112")
+
+
+def test_a_persons_reason_and_a_vendors_purpose_text_reach_the_entry_only_as_keyed_hashes():
+    grant = GrantFactory()
+
+    with transaction.atomic():
+        entry = record_grant_event(
+            grant, "changed", actor=grant.person, reason="the person changed it", reason_text="I moved to Berlin",
+            detail={"after": {"purpose_text": "sell to Berlin shops"}},
+        )
+
+    _, stored_hash, body = stored_body(entry)
+    assert "Berlin" not in str(body) and entry_hash(body) == stored_hash
+    assert body["reason"] == "the person changed it"
+    assert body["detail"]["reason_text"] == reason_hash("I moved to Berlin")
+    assert body["detail"]["after"]["purpose_text"].startswith("#")
+
+
+def test_a_receipt_issued_before_pairwise_ids_still_verifies_and_says_what_it_said(client):
+    grant = GrantFactory()
+    with transaction.atomic():
+        record_grant_event(grant, "created", actor=grant.person)
+    old = dict(Receipt.objects.get(grant_id=grant.pk).payload)
+    old["data_subject"] = {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"}  # as receipts used to say
+    document = {"receipt": old, "jws": signing.sign_jws(old)}
+
+    answer = client.post("/api/v1/receipts/verify", {"receipt": document}, content_type="application/json")
+
+    assert answer.status_code == 200 and answer.json()["valid"] is True
+    assert answer.json()["receipt"]["data_subject"] == {"id": pseudonym_for(grant.person_id), "id_type": "pseudonym"}

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from audit.pseudonyms import subject_for_grant
 from consents.exceptions import InvalidTerms
 from consents.models import Grant
 from consents.terms import MAX_RETENTION, format_duration, parse_duration
@@ -28,14 +29,21 @@ class ProfileSerializer(serializers.Serializer):
 
 class GrantSerializer(serializers.ModelSerializer):
     client_id = serializers.CharField(source="client.client_id")
+    subject = serializers.SerializerMethodField(
+        help_text="The person's id as your organisation sees it: the same for all your clients and grants, "
+        "different for every other vendor (a pairwise pseudonym)."
+    )
     retention = serializers.SerializerMethodField(help_text="ISO 8601 duration you may keep data after the grant ends.")
 
     class Meta:
         model = Grant
         fields = [
-            "id", "client_id", "scopes", "requested_scopes", "purpose", "purpose_text", "status",
+            "id", "client_id", "subject", "scopes", "requested_scopes", "purpose", "purpose_text", "status",
             "starts_at", "expires_at", "paused_until", "retention", "retention_ends_at", "max_reads_per_day",
         ]
+
+    def get_subject(self, grant) -> str:
+        return subject_for_grant(grant)
 
     def get_retention(self, grant) -> str:
         return format_duration(grant.retention)
