@@ -38,14 +38,15 @@ def add_service_errors(form, error):
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-def hand_over_secret(request, client, secret):
-    """Keep the new secret for the next page only (post/redirect/get)."""
-    request.session[SHOWN_ONCE] = {"client": client.pk, "secret": secret}
+def hand_over_secret(request, client, secret, kind="client"):
+    """Keep a new secret (`kind`: the client's, or its webhook signing secret) for the next page only."""
+    request.session[SHOWN_ONCE] = {"client": client.pk, "kind": kind, "secret": secret}
 
 
-def take_secret(request, client):
+def take_secret(request, client, kind="client"):
+    """The secret handed over for this client and kind, once; any other page visited first drops it."""
     handed = request.session.pop(SHOWN_ONCE, None)
-    return handed["secret"] if handed and handed["client"] == client.pk else None
+    return handed["secret"] if handed and (handed["client"], handed["kind"]) == (client.pk, kind) else None
 
 
 class VendorUserRequired(LoginRequiredMixin):

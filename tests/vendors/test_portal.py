@@ -184,3 +184,12 @@ def test_persons_do_not_get_the_developer_portal(client):
     response = client.get("/developers/")
 
     assert response.status_code == 403
+
+
+def test_a_webhook_secret_is_never_shown_as_the_client_secret(client, developer):
+    oauth_client, _ = make_client(vendor=developer[1])
+
+    client.post(f"/developers/clients/{oauth_client.pk}/webhooks/", {"url": "https://shop.example/hooks"})
+    detail = client.get(f"/developers/clients/{oauth_client.pk}/")
+
+    assert detail.context["secret"] is None and "whsec_" not in detail.content.decode()
