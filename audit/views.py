@@ -139,7 +139,8 @@ def verification_status(request):
     try:
         asked_at = datetime.fromtimestamp(float(request.GET["asked"]), tz=dt_timezone.utc)
     except (KeyError, ValueError, OverflowError, OSError):
-        return redirect("audit:overview")
+        # Nothing (valid) asked for: the latest result, and the button to ask.
+        return render(request, "audit/verify.html", {"latest": selectors.latest_verification()})
     run = selectors.verification_since(asked_at)
     template = "audit/_verify_progress.html" if request.GET.get("fragment") else "audit/verify.html"
     return render(request, template, {"run": run, "asked_at": asked_at, "size": selectors.chain_size()})

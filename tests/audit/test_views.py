@@ -212,8 +212,13 @@ def test_only_an_auditor_may_ask_for_a_verification(client):
     assert client.post("/audit/verify/").status_code == 403
 
 
-def test_a_status_page_without_a_request_goes_back_to_the_overview(auditor_client):
+def test_the_verify_page_without_a_request_shows_the_latest_result_and_the_button(auditor_client):
+    verify_chain()
+
     responses = [auditor_client.get(url) for url in ("/audit/verify/", "/audit/verify/?asked=nonsense",
                                                      "/audit/verify/?asked=1e300")]
 
-    assert [(r.status_code, r["Location"]) for r in responses] == [(302, "/audit/")] * 3
+    for response in responses:
+        page = response.content.decode()
+        assert response.status_code == 200 and "Verified up to entry 0" in page and "Verify now" in page
+        assert "data-follow" not in page
