@@ -37,8 +37,14 @@ class AuditFilterForm(forms.Form):
     """Filters shared by the auditor's pages and API: which vendor, and a time range."""
 
     vendor = forms.ModelChoiceField(queryset=None, required=False, empty_label="All vendors")
-    since = forms.DateTimeField(required=False, label="From (UTC)", help_text="e.g. 2025-01-31 or 2025-01-31 08:00")
-    until = forms.DateTimeField(required=False, label="Until (UTC, exclusive)")
+    since = forms.DateTimeField(
+        required=False, label="From (UTC)", help_text="YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2025-01-31 08:00",
+        widget=forms.DateTimeInput(attrs={"aria-describedby": "id_since_hint", "inputmode": "numeric"}),
+    )
+    until = forms.DateTimeField(
+        required=False, label="Until (UTC, exclusive)", help_text="YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2025-02-28",
+        widget=forms.DateTimeInput(attrs={"aria-describedby": "id_until_hint", "inputmode": "numeric"}),
+    )
 
     def __init__(self, *args, **kwargs):
         from vendors.models import Vendor

@@ -1,5 +1,8 @@
 """Reads of the audit log, receipts and checkpoints (for the person, the vendor API and the auditor)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
@@ -58,6 +61,16 @@ def receipt_of_grant(grant_id, receipt_id):
 
 def latest_verification():
     return VerificationRun.objects.order_by("-finished_at").first()
+
+
+def verification_since(moment):
+    """The first verification run that started at or after `moment`, or None while it is still to come."""
+    return VerificationRun.objects.filter(started_at__gte=moment).order_by("started_at").first()
+
+
+def chain_size():
+    """How many entries the chain holds now (the highest seq; no count over the whole table)."""
+    return AuditEntry.objects.chained().aggregate(size=Max("seq"))["size"] or 0
 
 
 def checkpoints():
@@ -132,12 +145,17 @@ def grants_for_audit(filters):
     return grants.order_by("-created_at", "-id")
 
 
+def deletion_grace():
+    return timedelta(days=settings.VRM_DELETION_GRACE_DAYS)
+
+
 def overdue_deletions(now=None):
-    """Grants whose retention ended without the vendor confirming deletion, longest overdue first."""
+    """Grants whose retention ended more than the grace period (VRM_DELETION_GRACE_DAYS) ago without the
+    vendor confirming deletion, longest overdue first. A vendor is not late the moment it is asked."""
     now = now or timezone.now()
     return (
         Grant.objects.select_related("client__vendor")
-        .filter(retention_ends_at__lt=now, deletion_confirmed_at__isnull=True)
+        .filter(retention_ends_at__lt=now - deletion_grace(), deletion_confirmed_at__isnull=True)
         .order_by("retention_ends_at")
     )
 

@@ -1,17 +1,20 @@
 """The auditor's read-only portal under /audit/: grants, events, chain status, checkpoints, overdue deletions."""
 
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import log as audit_log
-from audit import selectors, signing
+from audit import selectors, signing, tasks
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
 from audit.pseudonyms import PAIRWISE_PREFIX
@@ -114,8 +117,41 @@ def checkpoints(request):
 @auditor_required
 def overdue(request):
     now = timezone.now()
-    grants = [(selectors.describe_grant(g), now - g.retention_ends_at) for g in selectors.overdue_deletions(now)[:500]]
-    return render(request, "audit/overdue.html", {"grants": grants})
+    grace = selectors.deletion_grace()
+    grants = [
+        (selectors.describe_grant(g), g.retention_ends_at + grace) for g in selectors.overdue_deletions(now)[:500]
+    ]
+    return render(request, "audit/overdue.html", {"grants": grants, "now": now, "grace_days": grace.days})
+
+
+@require_POST
+@auditor_required
+def verify_now(request):
+    """Ask a worker to verify the whole chain now; the status page follows the run asked for."""
+    asked_at = timezone.now()
+    transaction.on_commit(tasks.verify_audit_log.delay)
+    return redirect(f"{request.path}?asked={asked_at.timestamp():.6f}")
+
+
+@require_GET
+@auditor_required
+def verification_status(request):
+    """Progress of an on-demand verification: waiting for a worker, then the run's result.
+
+    Any run that started after it was asked answers it (the hourly one too), so nothing is tracked per request.
+    """
+    try:
+        asked_at = datetime.fromtimestamp(float(request.GET["asked"]), tz=dt_timezone.utc)
+    except (KeyError, ValueError, OverflowError, OSError):
+        # Nothing (valid) asked for: the latest result, and the button to ask.
+        return render(request, "audit/verify.html", {"latest": selectors.latest_verification()})
+    run = selectors.verification_since(asked_at)
+    template = "audit/_verify_progress.html" if request.GET.get("fragment") else "audit/verify.html"
+    return render(request, template, {"run": run, "asked_at": asked_at, "size": selectors.chain_size()})
+
+
+def verify_now_or_status(request):
+    return verify_now(request) if request.method == "POST" else verification_status(request)
 
 
 @require_GET

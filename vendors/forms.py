@@ -42,3 +42,13 @@ class ClientForm(forms.Form):
             "default_duration": timedelta(days=data["default_duration_days"]),
             "default_retention": timedelta(days=data["default_retention_days"]),
         }
+
+
+class ClientEditForm(forms.Form):
+    """What a developer may change on a registered client: its name and its redirect URIs."""
+
+    name = ClientForm.base_fields["name"]
+    redirect_uris = ClientForm.base_fields["redirect_uris"]
+
+    def service_arguments(self):
+        return {"name": self.cleaned_data["name"], "redirect_uris": self.cleaned_data["redirect_uris"].split()}

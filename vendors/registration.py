@@ -5,14 +5,18 @@ is stored (django-oauth-toolkit's ClientSecretField).
 """
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 
 from consents.exceptions import InvalidTerms
+from consents.grants import revoke_grant
+from consents.models import Grant
 from consents.terms import validate_terms
-from vendors.models import OAuthClient, Vendor
+from vendors.models import OAuthClient, Vendor, is_loopback_http
 
 
 def register_vendor(
@@ -62,9 +66,7 @@ def register_client(
         )
     except InvalidTerms as error:
         raise ValidationError({"__all__": [error.message]}) from None
-    uris = list(redirect_uris) if not isinstance(redirect_uris, str) else redirect_uris.split()
-    if not uris:
-        raise ValidationError({"redirect_uris": ["Give at least one redirect URI."]})
+    uris = check_redirect_uris(redirect_uris)
     secret = generate_client_secret()
     client = OAuthClient(
         vendor=vendor,
@@ -83,6 +85,78 @@ def register_client(
     client.full_clean(exclude=["client_secret"])
     client.save()
     return client, secret
+
+
+def redirect_uri_problem(uri):
+    """What is wrong with one redirect URI, in words a developer acts on; None when it is fine.
+
+    Stricter than django-oauth-toolkit's own check, so its terse messages never reach the portal.
+    """
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - parsing the port raises on a bad one
+    except ValueError:
+        return f"{uri} is not a valid address."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{uri} is not a full web address: write it as https://your.domain/path."
+    if parts.fragment or "#" in uri:
+        return f"{uri} has a #fragment, which redirect URIs may not have."
+    if "*" in uri:
+        return f"{uri} has a wildcard: register every redirect URI exactly."
+    if parts.scheme == "http" and not is_loopback_http(uri):
+        return f"{uri}: use https; plain http is allowed only for 127.0.0.1 or localhost."
+    return None
+
+
+def check_redirect_uris(redirect_uris):
+    """The list of redirect URIs (a list, or whitespace-separated text), each checked; raises ValidationError."""
+    uris = list(redirect_uris) if not isinstance(redirect_uris, str) else redirect_uris.split()
+    if not uris:
+        raise ValidationError({"redirect_uris": ["Give at least one redirect URI."]})
+    problems = [problem for problem in map(redirect_uri_problem, uris) if problem]
+    if problems:
+        raise ValidationError({"redirect_uris": problems})
+    return list(dict.fromkeys(uris))
+
+
+def live_clients_of(vendor):
+    """The vendor's clients that have not been deleted (a deleted client with grant history keeps its row
+    for the audit trail and for confirming deletions, with no redirect URI left to authorize against)."""
+    return vendor.clients.exclude(redirect_uris="").order_by("name", "pk")
+
+
+def update_client(client, *, name, redirect_uris):
+    """Rename a client and replace its redirect URIs (matched exactly). Raises ValidationError."""
+    uris = check_redirect_uris(redirect_uris)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["Give the client a name."]})
+    client.name = name
+    client.redirect_uris = " ".join(uris)
+    client.full_clean(exclude=["client_secret"])
+    client.save(update_fields=["name", "redirect_uris", "updated"])
+    return client
+
+
+def delete_client(client, *, actor, now=None):
+    """Delete a client: every live grant it holds is revoked (audited, with its webhook) and its tokens end.
+
+    A client that never had a grant is removed. One with grants keeps its row, so the audit trail and
+    persons' receipts still name it and the vendor can still confirm deletions with its secret; its
+    redirect URIs are cleared, so no one can authorize it again. Returns the number of grants revoked.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        client = OAuthClient.objects.select_for_update().get(pk=client.pk)
+        live = list(Grant.objects.filter(client=client, status__in=Grant.LIVE_STATUSES).order_by("pk"))
+        for grant in live:
+            revoke_grant(grant, actor=actor, reason="the vendor deleted this client", now=now)
+        if not Grant.objects.filter(client=client).exists():
+            client.delete()
+            return 0
+        client.redirect_uris = ""
+        client.save(update_fields=["redirect_uris", "updated"])
+    return len(live)
 
 
 def register_auditor_client(*, name):
@@ -107,5 +181,6 @@ def rotate_client_secret(client):
     """Give a client a new secret (the old one stops working at once); returns the new plaintext secret."""
     secret = generate_client_secret()
     client.client_secret = secret
-    client.save(update_fields=["client_secret", "updated"])
+    client.hash_client_secret = True
+    client.save(update_fields=["client_secret", "hash_client_secret", "updated"])
     return secret

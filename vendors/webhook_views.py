@@ -2,14 +2,14 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from vendors.models import OAuthClient
-from vendors.views import VendorUserRequired, add_service_errors
+from vendors.views import VendorUserRequired, add_service_errors, hand_over_secret, take_secret
 from vendors.webhooks import recent_deliveries, set_endpoint
 
 
@@ -22,7 +22,8 @@ class ClientWebhooksView(VendorUserRequired, View):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.is_vendor_user:
             self.client = get_object_or_404(
-                OAuthClient.objects.select_related("vendor"), pk=kwargs["client_id"], vendor__members=request.user
+                OAuthClient.objects.select_related("vendor").exclude(redirect_uris=""),  # not a deleted client
+                pk=kwargs["client_id"], vendor__members=request.user,
             )
         return super().dispatch(request, *args, **kwargs)
 
@@ -36,7 +37,8 @@ class ClientWebhooksView(VendorUserRequired, View):
 
     def get(self, request, client_id):
         endpoint = getattr(self.client, "webhook_endpoint", None)
-        return self.render(EndpointForm(initial={"url": endpoint.url if endpoint else ""}))
+        return self.render(EndpointForm(initial={"url": endpoint.url if endpoint else ""}),
+                           secret=take_secret(request, self.client, "webhook"))
 
     def post(self, request, client_id):
         form = EndpointForm(request.POST)
@@ -47,6 +49,6 @@ class ClientWebhooksView(VendorUserRequired, View):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.render(form, status=400)
-        self.client.refresh_from_db()
-        # Rendered, not redirected: the signing secret is shown this once.
-        return self.render(form, secret=secret)
+        # Post/redirect/get: the signing secret rides in the session to the next page, shown there once.
+        hand_over_secret(request, self.client, secret, "webhook")
+        return redirect(request.path)

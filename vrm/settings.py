@@ -101,6 +101,8 @@ VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
 VRM_DELETION_GRACE_DAYS = envint("VRM_DELETION_GRACE_DAYS", 14)
 # Days an erased account (its data key destroyed) is kept before its user row, grants and tokens are deleted.
 VRM_ERASED_ACCOUNT_GRACE_DAYS = envint("VRM_ERASED_ACCOUNT_GRACE_DAYS", 30)
+# Days between a person's e-mail digests (what vendors read, grants ending soon, overdue deletions).
+VRM_DIGEST_INTERVAL_DAYS = envint("VRM_DIGEST_INTERVAL_DAYS", 7)
 # A vendor access is recorded pending and chained by the audit sequencer, normally within milliseconds;
 # verify_audit_log fails when one has waited longer than this (the sequencer and beat are not running).
 VRM_AUDIT_MAX_PENDING_SECONDS = envint("VRM_AUDIT_MAX_PENDING_SECONDS", 60)
@@ -130,6 +132,7 @@ INSTALLED_APPS = [
     "vendors",
     "consents",
     "audit",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -331,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-due-grants": {"task": "consents.tasks.resume_due_grants", "schedule": 60.0},
     "run-retention": {"task": "consents.tasks.run_retention", "schedule": 600.0},
     "redeliver-overdue-webhooks": {"task": "vendors.tasks.redeliver_overdue_webhooks", "schedule": 300.0},
+    "notify-persons": {"task": "notifications.tasks.run_notification_sweeps", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {

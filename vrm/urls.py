@@ -25,6 +25,7 @@ urlpatterns = [
     path("receipts/", include("audit.receipt_urls")),
     path("connections/", include("consents.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]
 

@@ -173,7 +173,8 @@ def test_anyone_verifies_a_receipt_through_the_api(api, logged_reads):
 
 
 def test_overdue_deletions_through_the_api(api, auditor_token):
-    late = GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=1))
+    late = GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=15))  # grace: 14 days
+    GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=1))  # still within the grace
 
     response = get(api, "/api/v1/audit/overdue-deletions", auditor_token).json()
 

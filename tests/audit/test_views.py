@@ -155,13 +155,70 @@ def test_no_auditor_page_or_export_holds_a_profile_value_or_username(auditor_cli
     assert b"contact.email" in everything
 
 
-def test_overdue_deletions_are_listed(auditor_client):
-    late = GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=3),
+def test_overdue_deletions_are_listed_once_the_grace_period_has_passed(auditor_client, settings):
+    settings.VRM_DELETION_GRACE_DAYS = 14
+    late = GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=17),
                         client=OAuthClientFactory(vendor__name="Slow Shop"))
-    GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=3),
+    GrantFactory(status="expired", retention_ends_at=timezone.now() - timedelta(days=17),
                  deletion_confirmed_at=timezone.now(), client=OAuthClientFactory(vendor__name="Tidy Shop"))
+    GrantFactory(status="revoked", retention_ends_at=timezone.now() - timedelta(days=13),
+                 client=OAuthClientFactory(vendor__name="Just Left Shop"))
+
+    page = auditor_client.get("/audit/overdue/")
+    overview = auditor_client.get("/audit/").content.decode()
+
+    rows = rows_of(page)
+    assert "Slow Shop" in rows and str(late.pk) in page.content.decode() and "3\xa0days" in rows
+    assert "Tidy Shop" not in rows and "Just Left Shop" not in rows and "Overdue by 0" not in rows
+    assert ">1 grant<" in overview
+
+
+def test_right_after_leaving_a_vendor_nothing_is_overdue(auditor_client):
+    from consents.grants import leave_vendor
+
+    grant = GrantFactory(client=OAuthClientFactory(vendor__name="Fresh Shop"))
+    leave_vendor(grant.person, grant.client.vendor, actor=grant.person)
 
     rows = rows_of(auditor_client.get("/audit/overdue/"))
 
-    assert "Slow Shop" in rows and str(late.pk) in rows and "3 days" in rows
-    assert "Tidy Shop" not in rows
+    assert "Fresh Shop" not in rows and "None:" in rows
+
+
+def test_the_date_filters_say_their_format(auditor_client):
+    page = auditor_client.get("/audit/events/").content.decode()
+
+    assert page.count("YYYY-MM-DD or YYYY-MM-DD HH:MM") == 2
+    assert 'aria-describedby="id_since_hint"' in page and 'id="id_since_hint"' in page
+
+
+def test_verify_now_asks_a_worker_and_the_status_page_waits_for_the_run(auditor_client, django_capture_on_commit_callbacks):
+    from audit.verification import verify_chain
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        asked = auditor_client.post("/audit/verify/")
+    waiting = auditor_client.get(asked["Location"])
+    verify_chain()  # what the task does, here in the test's own process
+    done = auditor_client.get(asked["Location"] + "&fragment=1")
+
+    assert asked.status_code == 302 and asked["Location"].startswith("/audit/verify/?asked=")
+    assert len(callbacks) == 1
+    assert "In progress" in waiting.content.decode() and "data-follow" in waiting.content.decode()
+    assert "Verified up to entry" in done.content.decode() and "data-follow" not in done.content.decode()
+
+
+def test_only_an_auditor_may_ask_for_a_verification(client):
+    client.force_login(UserFactory())
+
+    assert client.post("/audit/verify/").status_code == 403
+
+
+def test_the_verify_page_without_a_request_shows_the_latest_result_and_the_button(auditor_client):
+    verify_chain()
+
+    responses = [auditor_client.get(url) for url in ("/audit/verify/", "/audit/verify/?asked=nonsense",
+                                                     "/audit/verify/?asked=1e300")]
+
+    for response in responses:
+        page = response.content.decode()
+        assert response.status_code == 200 and "Verified up to entry 0" in page and "Verify now" in page
+        assert "data-follow" not in page

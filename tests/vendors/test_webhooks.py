@@ -106,11 +106,12 @@ def test_the_developer_portal_shows_the_secret_once_and_the_delivery_attempts(cl
     url = f"/developers/clients/{oauth_client.pk}/webhooks/"
 
     saved = client.post(url, {"url": "https://shop.example/hooks"})
+    shown = client.get(saved["Location"])
     grant = make_grant(client=oauth_client)
     revoke_grant(grant, actor=grant.person)
     later = client.get(url)
 
-    assert saved.status_code == 200 and "whsec_" in saved.content.decode()
+    assert saved.status_code == 302 and saved["Location"] == url and "whsec_" in shown.content.decode()
     assert "whsec_" not in later.content.decode()
     assert "grant.revoked" in later.content.decode() and "Pending" in later.content.decode()
 
