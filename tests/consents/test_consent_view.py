@@ -122,8 +122,8 @@ def test_asking_again_shows_what_is_new_compared_with_the_live_grant(client, per
     screen, _ = consent_screen(client, oauth_client, scope="contact:read address:read")
 
     page = screen.content.decode()
-    assert "You already share with them: what is new" in page
-    assert "New: Read your address." in page
+    assert "You already share with them: what would change" in page
+    assert '<li class="added"><span class="badge warn">Added</span>' in page and "Read your address" in page
 
 
 def test_only_persons_can_give_access(client, oauth_client):
