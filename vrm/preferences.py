@@ -46,10 +46,13 @@ class PreferencesMiddleware:
         else:
             timezone.deactivate()
         language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-        if language and language in dict(settings.LANGUAGES):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         try:
             return self.get_response(request)
         finally:
+            # Threads serve other people next: nobody inherits this person's zone or language.
             timezone.deactivate()
+            translation.deactivate()
