@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince, timeuntil
 
+from consents.terms import describe_duration
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
 
 register = template.Library()
@@ -52,6 +53,12 @@ def categories_of(scopes):
         found[category] = (category, label, writes or (previous[2] if previous else False))
     order = list(CATEGORIES)
     return sorted(found.values(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+
+
+@register.filter
+def duration(value):
+    """A timedelta as people read it ('15 minutes', '30 days'), never '0:15:00'."""
+    return describe_duration(value) if value is not None else ""
 
 
 @register.simple_tag
