@@ -114,7 +114,7 @@ def _on_detail(request, grant, form_name):
 def _consequences(request, grant, *, action, form, status=200):
     """The page between the person and an irreversible action: what will happen, then confirm or go back."""
     if action == "revoke":
-        title, items, button = (f"Revoke {presentation.vendor_name(grant)}'s access?",
+        title, items, button = (f"Revoke access for {presentation.vendor_name(grant)}?",
                                 presentation.revoke_consequences(grant), "Revoke access")
     else:
         live = selectors.live_grant_count_with_vendor(request.user, grant.client.vendor)
