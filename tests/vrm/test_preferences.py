@@ -78,3 +78,11 @@ def test_every_page_names_the_favicon_and_marks_the_current_section(client):
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
     assert 'href="/connections/" aria-current="page">Connections' in html
     assert 'href="/profile/" aria-current' not in html
+
+
+def test_a_server_error_page_is_the_projects_own(rf):
+    from vrm.middleware import server_error
+
+    response = server_error(rf.get("/"))
+
+    assert response.status_code == 500 and "Something went wrong on our side" in response.content.decode()
