@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Max
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
@@ -35,6 +36,20 @@ def access_stats_for_grants(grant_ids):
         .annotate(count=Count("id"), last=Max("at"))
     )
     return {row["grant_id"]: (row["count"], row["last"]) for row in rows}
+
+
+def daily_reads_for_grants(grant_ids, *, since, tzinfo):
+    """{(grant_id, day): number of successful vendor reads} since `since`, days counted in `tzinfo`; one query."""
+    rows = (
+        AuditEntry.objects.filter(
+            kind=AuditEntry.Kind.ACCESS, event="read", outcome="ok", grant_id__in=list(grant_ids), at__gte=since
+        )
+        .annotate(day=TruncDate("at", tzinfo=tzinfo))
+        .order_by()
+        .values("grant_id", "day")
+        .annotate(count=Count("id"))
+    )
+    return {(row["grant_id"], row["day"]): row["count"] for row in rows}
 
 
 def receipts_for_grant(grant):

@@ -12,8 +12,9 @@ class ReasonForm(forms.Form):
 
 class PauseForm(ReasonForm):
     until = forms.DateTimeField(
-        label="Resume automatically on (optional, UTC)",
+        label="Resume automatically on (optional)",
         required=False,
+        help_text="In your time zone. Left empty, the grant stays paused until you resume it.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
@@ -25,24 +26,24 @@ class PauseForm(ReasonForm):
 
 
 class NarrowForm(ReasonForm):
-    scopes = forms.MultipleChoiceField(label="Keep these scopes", widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(label="Keep sharing", widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, grant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, f"{SCOPES.get(scope, scope)} ({scope})") for scope in sorted(grant.scopes)]
+        self.fields["scopes"].choices = [(scope, SCOPES.get(scope, scope)) for scope in sorted(grant.scopes)]
         self.fields["scopes"].initial = sorted(grant.scopes)
         self.grant = grant
 
     def clean_scopes(self):
         scopes = self.cleaned_data["scopes"]
         if set(scopes) == set(self.grant.scopes):
-            raise forms.ValidationError("Untick at least one scope to narrow the grant.")
+            raise forms.ValidationError("Untick at least one item to narrow the grant.")
         return scopes
 
 
 class ShortenForm(ReasonForm):
     expires_at = forms.DateTimeField(
-        label="New end (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label="New end", help_text="In your time zone; before the current end.", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
     def __init__(self, *args, grant, **kwargs):

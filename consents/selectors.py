@@ -2,11 +2,24 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Lower
 
 from audit.selectors import access_stats_for_grants, history_for_person
 from consents.models import Grant, GrantReason
 
 DASHBOARD_PAGE_SIZE = 100
+# The connections page's filters (status groups) and sort orders, by their query-string names.
+CONNECTION_FILTERS = {
+    "all": None,
+    "active": (Grant.Status.ACTIVE,),
+    "paused": (Grant.Status.PAUSED,),
+    "ended": (Grant.Status.REVOKED, Grant.Status.EXPIRED),
+}
+CONNECTION_SORTS = {
+    "recent": ("ended", "-created_at", "-id"),
+    "name": ("ended", Lower("client__vendor__name"), Lower("client__name"), "-created_at", "-id"),
+    "ending": ("ended", "expires_at", "-id"),
+}
 
 
 def live_grant(person, client):
@@ -14,16 +27,20 @@ def live_grant(person, client):
     return Grant.objects.filter(person=person, client=client, status__in=Grant.LIVE_STATUSES).first()
 
 
-def grants_for_person(person, page_number=1, per_page=DASHBOARD_PAGE_SIZE):
-    """One page of the person's grants, live ones first then newest, each with `access_count` and
-    `last_access_at`: three queries (count, page, access stats of that page) whatever the number of
+def grants_for_person(person, page_number=1, per_page=DASHBOARD_PAGE_SIZE, *, show="all", sort="recent"):
+    """One page of the person's grants, live ones first then in `sort` order (CONNECTION_SORTS), only
+    those `show` names (CONNECTION_FILTERS; unknown names mean all and recent), each with `access_count`
+    and `last_access_at`: three queries (count, page, access stats of that page) whatever the number of
     grants. A page number that is not a number gives the first page, one past the end the last."""
+    grants = Grant.objects.filter(person=person)
+    statuses = CONNECTION_FILTERS.get(show)
+    if statuses:
+        grants = grants.filter(status__in=statuses)
     grants = (
-        Grant.objects.filter(person=person)
-        .select_related("client__vendor")
+        grants.select_related("client__vendor")
         .annotate(ended=Case(When(status__in=Grant.LIVE_STATUSES, then=Value(0)), default=Value(1),
                              output_field=IntegerField()))
-        .order_by("ended", "-created_at", "-id")
+        .order_by(*CONNECTION_SORTS.get(sort, CONNECTION_SORTS["recent"]))
     )
     page = Paginator(grants, per_page).get_page(page_number)
     stats = access_stats_for_grants([grant.pk for grant in page.object_list])
@@ -55,3 +72,8 @@ def access_history(grant, limit=500):
         entry.note = typed.get(entry.seq, entry.reason)
         entry.shown_fields = [own.get(field, field) for field in entry.fields]
     return entries
+
+
+def live_grant_count_with_vendor(person, vendor):
+    """How many live grants the person has with this vendor's clients."""
+    return Grant.objects.filter(person=person, client__vendor=vendor, status__in=Grant.LIVE_STATUSES).count()

@@ -18,12 +18,13 @@ from consents.exceptions import InvalidTerms
 from consents.forms import ConsentForm
 from consents.grants import create_grant
 from consents.models import Grant
+from consents.reconsent import diff_against_grant
 from consents.selectors import live_grant
 from consents.terms import describe_duration, format_duration, parse_duration, terms_from_params
 from vendors.models import OAuthClient
 from vendors.oauth import person_scopes
 from vrm import vault
-from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
+from vrm.catalogue import CATEGORIES, PROFILE_CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY, display_value
 
 
 def scope_preview(person, scopes, current_scopes=()):
@@ -31,6 +32,11 @@ def scope_preview(person, scopes, current_scopes=()):
     categories = sorted({READ_SCOPE_CATEGORY[scope] for scope in scopes if scope in READ_SCOPE_CATEGORY})
     values = vault.read_profile(person, categories) if categories else {}
     labels = vault.attribute_labels(person, categories) if categories else {}
+    profile_categories = [category for category in categories if category in PROFILE_CATEGORIES]
+    types = {
+        (attribute.category, attribute.key): attribute.type
+        for attribute in (vault.attributes_for(person, profile_categories) if profile_categories else [])
+    }
     descriptions = person_scopes()
     rows = []
     for scope in scopes:
@@ -39,6 +45,7 @@ def scope_preview(person, scopes, current_scopes=()):
             "scope": scope,
             "description": descriptions.get(scope, scope),
             "category": CATEGORIES.get(category, (category, ""))[0],
+            "category_key": category,
             "writes": scope in WRITE_SCOPE_CATEGORY,
             "is_new": bool(current_scopes) and scope not in current_scopes,
             "items": [],
@@ -50,35 +57,12 @@ def scope_preview(person, scopes, current_scopes=()):
                 row["record_count"] = len(found["records"])
             else:
                 category_labels = labels.get(category, {})
-                row["items"] = [(category_labels.get(key, key), value) for key, value in found.items()]
+                row["items"] = [
+                    (category_labels.get(key, key), display_value(types.get((category, key)), value))
+                    for key, value in found.items()
+                ]
         rows.append(row)
     return rows
-
-
-def changes_from(current, requested_scopes, terms):
-    """What a new request changes compared with the live grant, as sentences for the person."""
-    if current is None:
-        return []
-    changes = []
-    added = sorted(set(requested_scopes) - set(current.scopes))
-    if added:
-        descriptions = person_scopes()
-        changes.append("New: " + "; ".join(descriptions.get(scope, scope) for scope in added) + ".")
-    dropped = sorted(set(current.scopes) - set(requested_scopes))
-    if dropped:
-        changes.append("No longer asked: " + ", ".join(dropped) + ".")
-    if terms.purpose != current.purpose:
-        changes.append(
-            f"Purpose changes from “{current.get_purpose_display()}” to “{dict(current.Purpose.choices)[terms.purpose]}”."
-        )
-    if terms.retention != current.retention:
-        changes.append(
-            f"Retention changes from {describe_duration(current.retention)} to {describe_duration(terms.retention)}."
-        )
-    changes.append(
-        f"The current grant ends {current.expires_at:%d %b %Y}; allowing ends it {describe_duration(terms.duration)} from now instead."
-    )
-    return changes
 
 
 # RFC 7636 section 4.2: a code challenge is 43 to 128 unreserved characters.
@@ -278,7 +262,7 @@ class ConsentView(AuthorizationView):
             "retention_text": describe_duration(terms.retention),
             "preview": scope_preview(self.request.user, requested_scopes, current.scopes if current else ()),
             "current_grant": current,
-            "changes": changes_from(current, requested_scopes, terms),
+            "diff": diff_against_grant(current, requested_scopes, terms),
         }
 
     def form_invalid(self, form):

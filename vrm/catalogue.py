@@ -11,6 +11,7 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.formats import date_format
 from django_countries import countries
 
 IDENTITY, CONTACT, ADDRESS, PREFERENCES, PURCHASES = "identity", "contact", "address", "preferences", "purchases"
@@ -144,7 +145,20 @@ def clean_value(type_, value, choices=()):
 
 
 def display_value(type_, value):
-    """A stored value as a person reads it (country codes become names)."""
+    """A stored value as a person reads it: country codes become names, phone numbers are grouped as
+    people write them (+44 20 7946 0958), dates follow the active locale's format."""
     if type_ == COUNTRY and value:
         return countries.name(value) or value
+    if type_ == PHONE and value:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return value
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if type_ == DATE and value:
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(day, "DATE_FORMAT")
     return value

@@ -17,6 +17,9 @@ class User(AbstractUser):
         AUDITOR = "auditor", "Auditor"
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PERSON)
+    # Display preferences (vrm/preferences.py): blank means the browser's time zone and the site's language.
+    time_zone = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=16, blank=True)
 
     @property
     def is_person(self):

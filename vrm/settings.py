@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
     "oauth2_provider",
     "drf_spectacular",
@@ -149,9 +150,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After authentication: renders every date in the person's time zone and language (vrm/preferences.py).
+    "vrm.preferences.PreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "vrm.urls"
+# Forms render through templates/django/forms/ (label, control, then hint and errors together).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "vrm.wsgi.application"
 
 TEMPLATES = [
@@ -165,6 +170,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["vrm.templatetags.portal"],
         },
     },
 ]
@@ -232,7 +238,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+# A role's landing page (vrm/views/preferences.py): connections, the developer portal or the audit overview.
+LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "/"
 
 # Brute-force protection: lock a username+address pair after repeated failures, unlock by itself.
@@ -280,6 +287,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "en"
+# The languages a person may choose in their settings: Django's own localisation formats (dates, numbers).
+LANGUAGES = [("en", "English (US)"), ("en-gb", "English (UK)"), ("de", "Deutsch"), ("fr", "Français"), ("nl", "Nederlands")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit import receipt_views
 from vrm import health
 from vrm.middleware import bad_request, server_error
 from vrm.urls_portal import account_patterns, profile_patterns
+from vrm.views import preferences
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", preferences.home, name="home"),
+    path("landing/", preferences.landing, name="landing"),
+    path("settings/", preferences.preferences, name="settings"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),

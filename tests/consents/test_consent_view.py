@@ -125,8 +125,8 @@ def test_asking_again_shows_what_is_new_compared_with_the_live_grant(client, per
     screen, _ = consent_screen(client, oauth_client, scope="contact:read address:read")
 
     page = screen.content.decode()
-    assert "You already share with them: what is new" in page
-    assert "New: Read your address." in page
+    assert "You already share with them: what would change" in page
+    assert '<li class="added"><span class="badge warn">Added</span>' in page and "Read your address" in page
 
 
 def test_only_persons_can_give_access(client, oauth_client):
@@ -141,3 +141,19 @@ def test_anonymous_visitors_log_in_first(client, oauth_client):
     screen, _ = consent_screen(client, oauth_client)
 
     assert screen.status_code == 302 and screen["Location"].startswith("/accounts/login/?next=/o/authorize/")
+
+
+def test_the_preview_shows_values_as_people_write_them(client, oauth_client):
+    from tests.factories import UserFactory
+    from vrm import vault
+
+    person = UserFactory()
+    vault.update_profile(person, category="contact", values={"phone": "+442079460958"})
+    vault.update_profile(person, category="address", values={"country": "GB"})
+    client.force_login(person)
+
+    screen, _ = consent_screen(client, oauth_client)
+
+    page = screen.content.decode()
+    assert "+44 20 7946 0958" in page and "United Kingdom" in page
+    assert "<dd>GB</dd>" not in page and "+442079460958" not in page

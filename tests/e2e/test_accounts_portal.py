@@ -41,7 +41,7 @@ def test_sign_up_log_out_and_log_in_again(page):
 
     log_in(page)
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your connections")  # a person's home
     expect(page.get_by_text("Signed in as ada")).to_be_visible()
 
 
@@ -62,7 +62,7 @@ def test_turn_on_two_factor_and_log_in_with_a_code(page):
     page.get_by_label("6-digit code").fill(code_for(device))
     page.get_by_role("button", name="Verify").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your connections")
 
 
 def test_delete_the_account_with_the_password(page):

@@ -58,7 +58,7 @@ def test_consent_in_the_browser_with_one_scope_unticked(page, live_server, monke
     callbacks = catch_callback(page)
 
     page.goto(url)
-    assert page.get_by_role("heading", level=1).inner_text() == "Outfitters asks for access to your vault"
+    assert page.get_by_role("heading", level=1).inner_text() == "Outfitters asks to read your profile"
     assert page.get_by_text("Verified organisation").is_visible()
     assert page.get_by_text("Lovelace Town").is_visible() and page.get_by_text("ada@example.org").is_visible()
     page.get_by_label("Read your address").uncheck()

@@ -33,9 +33,10 @@ def test_the_person_pauses_resumes_narrows_and_revokes_in_the_browser(page, live
     log_in(page, person, live_server)
     page.goto("/connections/")
     page.get_by_role("link", name=grant.client.vendor.name).click()
-    history = page.get_by_role("table", name="Who read or wrote what, and every change, newest first")
-    assert "contact.email" in history.inner_text()
+    history = page.get_by_role("list", name=f"What {grant.client.vendor.name} read, and every change, newest first")
+    assert "E-mail address" in history.inner_text()
 
+    page.get_by_text("Pause it").click()
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("status")).to_contain_text("Paused.")
     paused = vendor_reads()
@@ -44,13 +45,15 @@ def test_the_person_pauses_resumes_narrows_and_revokes_in_the_browser(page, live
     expect(page.get_by_role("status")).to_contain_text("Resumed.")
     resumed = vendor_reads()
 
-    page.get_by_label("contact:read").uncheck()
+    page.get_by_text("Share less").click()
+    page.get_by_label("Read your contact details (e-mail, phone)").uncheck()
     page.get_by_role("button", name="Narrow").click()
     expect(page.get_by_role("status")).to_contain_text("Narrowed.")
     narrowed = vendor_reads()
 
-    page.get_by_label("Reason (optional)").first.fill("I moved away")
-    page.get_by_role("button", name="Revoke").click()
+    page.get_by_role("link", name="Revoke…").click()
+    page.get_by_label("Reason (optional)").fill("I moved away")
+    page.get_by_role("button", name="Revoke access").click()
     expect(page.get_by_role("status")).to_contain_text("Revoked.")
     revoked = vendor_reads()
 
@@ -58,5 +61,5 @@ def test_the_person_pauses_resumes_narrows_and_revokes_in_the_browser(page, live
     assert resumed.status_code == 200 and set(resumed.json()["profile"]) == {"contact", "address"}
     assert narrowed.status_code == 200 and set(narrowed.json()["profile"]) == {"address"}
     assert revoked.status_code == 401
-    assert "Revoked" in page.locator(".badge").first.inner_text()
-    assert "I moved away" in page.get_by_role("table").inner_text()
+    assert "Revoked" in page.locator(".badge.status-revoked").first.inner_text()
+    assert "I moved away" in page.locator("ol.timeline").inner_text()

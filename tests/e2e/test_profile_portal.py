@@ -28,7 +28,7 @@ def test_edit_the_profile_see_validation_errors_and_export_it(page):
 
     contact = page.locator("section", has=page.get_by_role("heading", name="Contact"))
     expect(contact.get_by_role("cell", name="ada@example.org")).to_be_visible()
-    expect(contact.get_by_role("cell", name="+442079460958")).to_be_visible()
+    expect(contact.get_by_role("cell", name="+44 20 7946 0958")).to_be_visible()
     expect(page.get_by_role("cell", name="France")).to_be_visible()
 
     page.get_by_role("link", name="Your data").first.click()

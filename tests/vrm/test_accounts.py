@@ -68,7 +68,7 @@ def test_login_gives_a_new_session_id(client):
 
     response = log_in(client, person)
 
-    assert response.status_code == 302 and response["Location"] == "/profile/"
+    assert response.status_code == 302 and response["Location"] == "/landing/"
     assert client.cookies["sessionid"].value != before
 
 
@@ -137,7 +137,7 @@ def test_with_two_factor_on_a_correct_code_logs_in_and_the_same_code_works_only_
     log_in(client, person)
     replay = client.post("/accounts/login/code/", {"code": code})
 
-    assert first.status_code == 302 and first["Location"] == "/profile/"
+    assert first.status_code == 302 and first["Location"] == "/landing/"
     assert replay.status_code == 200 and "already used" in replay.content.decode()
     assert client.get("/profile/").status_code == 302
 

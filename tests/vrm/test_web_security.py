@@ -259,8 +259,9 @@ def test_login_is_throttled_after_repeated_failures_with_a_clear_message_and_the
 
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.text and "The lock ends by itself" in locked.text
+    assert "paused for 15 minutes" in locked.text and "0:15:00" not in locked.text
     assert "sessionid" not in locked.cookies
-    assert after_cooloff.status_code == 302 and after_cooloff.headers["Location"] == "/profile/"
+    assert after_cooloff.status_code == 302 and after_cooloff.headers["Location"] == "/landing/"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,8 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -30,7 +29,7 @@ PENDING_SECONDS = 300
 def _safe_next(request, user, candidate):
     if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
         return candidate
-    return reverse("profile:overview") if user.is_person else settings.LOGIN_REDIRECT_URL
+    return resolve_url(settings.LOGIN_REDIRECT_URL)  # the role's landing page
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -70,10 +69,6 @@ class PortalLoginView(LoginView):
         self.request.session[PENDING_SINCE] = time.time()
         self.request.session[PENDING_NEXT] = self.get_redirect_url()
         return redirect("accounts:login_code")
-
-    def get_default_redirect_url(self):
-        user = self.request.user
-        return reverse("profile:overview") if user.is_authenticated and user.is_person else super().get_default_redirect_url()
 
 
 def _pending_user(request):
