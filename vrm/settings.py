@@ -337,8 +337,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
-    # Every refusal is an RFC 7807 problem details body.
-    "EXCEPTION_HANDLER": "vendors.api.exceptions.problem_details_handler",
+    # Every body is JSON, bounded in size and depth (a bad one is a 400/413 problem, never a 500).
+    "DEFAULT_PARSER_CLASSES": ["vendors.api.parsers.BoundedJSONParser"],
+    # Every refusal is an RFC 9457 problem details body of a documented type (vrm/problems.py).
+    "EXCEPTION_HANDLER": "vrm.problems.problem_details_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VRM personal data store: vendor API",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("vendors.oauth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/problems/", include("vrm.problem_views")),
     # Before the vendor API, whose last pattern answers every other /api/v1/ path with a 404 problem.
     path("api/v1/", include("audit.api_urls")),
     path("api/v1/", include("vendors.api.client_urls")),

@@ -1,6 +1,9 @@
 """OpenAPI description of the API's OAuth 2.0 security, so generated clients know the flow and scopes."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+
+from vendors.api.serializers import ProblemSerializer
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -29,6 +32,24 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
                 }
             },
         }
+
+
+REFUSAL_TEXTS = {
+    400: "Invalid fields (`invalid-request`, with `errors`) or a body that is not JSON (`malformed-body`).",
+    401: "No valid access token (missing, expired, ended, or not in the Authorization header).",
+    403: "The grant is paused, expired or revoked (`grant-paused`, `grant-expired`, `grant-revoked`), or does not "
+         "include the scope this endpoint needs (`scope-not-granted`).",
+    "403-no-scope": "The grant is paused, expired or revoked (`grant-paused`, `grant-expired`, `grant-revoked`), or "
+                    "the token was not issued under a grant (`forbidden`).",
+    429: "The grant's daily read limit is reached (`rate-limited`); see Retry-After.",
+}
+
+
+def refusals(*keys):
+    """The documented refusals of an operation, each a problem document."""
+    return {
+        int(str(key).split("-")[0]): OpenApiResponse(ProblemSerializer, description=REFUSAL_TEXTS[key]) for key in keys
+    }
 
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

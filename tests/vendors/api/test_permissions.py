@@ -10,6 +10,7 @@ from vendors.api import urls as vendor_api_urls
 from vendors.api.permissions import GrantPermission
 from vendors.models import AccessToken
 from vrm import vault
+from vrm.problems import problem_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -124,4 +125,4 @@ def test_a_token_in_the_query_string_or_body_is_refused(client):
 def test_an_unknown_api_url_is_a_problem_not_a_page(client):
     response = client.get("/api/v1/secrets")
 
-    assert response.status_code == 404 and response.json()["type"] == "urn:vrm:problem:not-found"
+    assert response.status_code == 404 and response.json()["type"] == problem_uri("not-found")

@@ -8,6 +8,7 @@ from audit.models import AuditEntry
 from consents.models import Grant
 from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
+from vrm.problems import problem_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_a_paused_grant_is_refused_and_the_refusal_audited(client, person):
 
     response = client.get("/api/v1/profile", **bearer(issue_token(grant)))
 
-    assert response.status_code == 403 and response.json()["type"] == "urn:vrm:problem:grant-paused"
+    assert response.status_code == 403 and response.json()["type"] == problem_uri("grant-paused")
     entry = AuditEntry.objects.get(grant_id=grant.pk, kind="access")
     assert (entry.outcome, entry.reason) == ("refused", "The person paused this grant.")
 
@@ -90,7 +91,7 @@ def test_the_daily_read_limit_is_enforced(client, person):
 
     response = client.get("/api/v1/profile", **bearer(raw))
 
-    assert response.status_code == 429 and response.json()["type"] == "urn:vrm:problem:rate-limited"
+    assert response.status_code == 429 and response.json()["type"] == problem_uri("rate-limited")
 
 
 def test_grant_describes_the_terms_to_the_vendor(client, person):
