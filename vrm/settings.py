@@ -350,6 +350,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # "Try it out": Authorize runs the authorization code flow with PKCE (S256) and returns to
+    # /api/docs/oauth2-redirect.html; a token obtained elsewhere can be pasted under bearerAuth.
+    "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
     # Every error response documented as problem details (vendors/api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vendors.api.schema.document_problems"],
 }

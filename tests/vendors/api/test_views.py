@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -158,7 +159,7 @@ def test_the_openapi_schema_describes_every_endpoint_and_the_oauth_flow(client):
 
     assert {"/api/v1/profile", "/api/v1/grant", "/api/v1/records"} <= set(schema["paths"])
     flow = schema["components"]["securitySchemes"]["oauth2"]["flows"]["authorizationCode"]
-    assert flow["authorizationUrl"] == "/o/authorize/" and "contact:read" in flow["scopes"]
+    assert flow["authorizationUrl"] == f"{settings.SITE_URL}/o/authorize/" and "contact:read" in flow["scopes"]
     assert schema["paths"]["/api/v1/records"]["post"]["security"] == [{"oauth2": ["purchases:write"]}]
 
 
