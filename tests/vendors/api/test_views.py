@@ -160,7 +160,7 @@ def test_the_openapi_schema_describes_every_endpoint_and_the_oauth_flow(client):
     assert {"/api/v1/profile", "/api/v1/grant", "/api/v1/records"} <= set(schema["paths"])
     flow = schema["components"]["securitySchemes"]["oauth2"]["flows"]["authorizationCode"]
     assert flow["authorizationUrl"] == f"{settings.SITE_URL}/o/authorize/" and "contact:read" in flow["scopes"]
-    assert schema["paths"]["/api/v1/records"]["post"]["security"] == [{"oauth2": ["purchases:write"]}]
+    assert schema["paths"]["/api/v1/records"]["post"]["security"] == [{"oauth2": ["purchases:write"]}, {"bearerAuth": []}]
 
 
 def test_the_api_docs_page_is_served_without_third_party_scripts(client):
