@@ -104,5 +104,5 @@ def test_a_database_error_while_consenting_leaves_no_grant_and_issues_no_code(li
     response = browser.post(url.split("?")[0], data=[*form.fields, ("allow", "on")], headers={"Referer": url},
                             allow_redirects=False)
 
-    assert response.status_code == 500 and "Traceback" not in response.text and "code=" not in response.headers.get("Location", "")
+    assert response.status_code == 503 and "Traceback" not in response.text and "code=" not in response.headers.get("Location", "")
     assert not Grant.objects.exists() and not AuthorizationCode.objects.exists() and not AuditEntry.objects.exists()
