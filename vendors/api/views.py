@@ -17,6 +17,7 @@ from vendors.api.serializers import (
 )
 from vrm.catalogue import READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
 
+
 class VendorAPIView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [GrantPermission]
