@@ -20,8 +20,8 @@ from audit import selectors
 from audit.checkpoints import checkpoint_record
 from audit.exports import log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
-from audit.permissions import AuditorToken, GrantToken
-from audit.receipts import ReceiptNotVerified, verify_receipt_document
+from audit.permissions import AuditorToken
+from audit.receipts import verify_receipt_document
 from audit.serializers import (
     AuditGrantSerializer,
     ChainStatusSerializer,
@@ -32,18 +32,21 @@ from audit.serializers import (
     VerifyReceiptInputSerializer,
 )
 from vendors.api.authentication import BearerTokenAuthentication
-from vendors.api.exceptions import problem
+from vendors.api.permissions import GrantPermission
+from vendors.api.schema import refusals
+from vendors.api.serializers import ProblemSerializer
 
 
 class ReceiptListView(APIView):
-    """The receipts of the grant this token was issued under, newest first."""
+    """The receipts of the grant this token was issued under, newest first (while the grant is active)."""
 
     authentication_classes = [BearerTokenAuthentication]
-    permission_classes = [GrantToken]
+    permission_classes = [GrantPermission]
 
-    @extend_schema(operation_id="list_receipts", responses={200: ReceiptDocumentSerializer(many=True)})
+    @extend_schema(operation_id="list_receipts", responses={200: ReceiptDocumentSerializer(many=True),
+                                                            **refusals(401, "403-no-scope")})
     def get(self, request):
-        receipts = selectors.receipts_for_grant(request.auth.consent)
+        receipts = selectors.receipts_for_grant(request.grant)
         return Response([{"id": str(r.id), **r.document()} for r in receipts])
 
 
@@ -51,14 +54,15 @@ class ReceiptView(APIView):
     """One receipt of the token's grant (readable receipt and its JWS)."""
 
     authentication_classes = [BearerTokenAuthentication]
-    permission_classes = [GrantToken]
+    permission_classes = [GrantPermission]
 
-    @extend_schema(operation_id="get_receipt", responses={200: ReceiptDocumentSerializer})
+    @extend_schema(operation_id="get_receipt", responses={200: ReceiptDocumentSerializer,
+                                                          **refusals(401, "403-no-scope")})
     def get(self, request, receipt_id):
-        receipt = selectors.receipt_of_grant(request.auth.consent_id, receipt_id)
+        receipt = selectors.receipt_of_grant(request.grant.pk, receipt_id)
         if receipt is None:
             raise exceptions.NotFound("No receipt with this id under your grant.")
-        return Response(receipt.document())
+        return Response({"id": str(receipt.id), **receipt.document()})
 
 
 class VerifyReceiptView(APIView):
@@ -69,16 +73,13 @@ class VerifyReceiptView(APIView):
 
     @extend_schema(
         operation_id="verify_receipt", request=VerifyReceiptInputSerializer,
-        responses={200: VerifiedReceiptSerializer, 422: OpenApiResponse(description="Not a genuine receipt")},
+        responses={200: VerifiedReceiptSerializer, **refusals(400),
+                   422: OpenApiResponse(ProblemSerializer, description="Not a genuine receipt (`receipt-not-verified`).")},
     )
     def post(self, request):
         serializer = VerifyReceiptInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            payload, kid = verify_receipt_document(serializer.validated_data["receipt"])
-        except ReceiptNotVerified as error:
-            return problem(request, status_code=422, slug="receipt-not-verified", title="Receipt not verified",
-                           detail=str(error))
+        payload, kid = verify_receipt_document(serializer.validated_data["receipt"])  # ReceiptNotVerified: a 422
         return Response({"valid": True, "kid": kid, "receipt": payload})
 
 

@@ -1,4 +1,4 @@
-"""Who may call the audit and receipt API: auditor client tokens, and a vendor's token for its own grant."""
+"""Who may call the auditor API: auditor client tokens (a vendor's receipts pass vendors.api.permissions.GrantPermission)."""
 
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
@@ -29,12 +29,3 @@ class AuditorToken(BasePermission):
             raise PermissionDenied("This client does not belong to an auditor.")
         return True
 
-
-class GrantToken(BasePermission):
-    """A vendor's token issued under a person's grant; views then see only that grant's objects."""
-
-    def has_permission(self, request, view):
-        token = _token(request)
-        if token.consent_id is None:
-            raise PermissionDenied("This token was not issued under a person's grant.")
-        return True

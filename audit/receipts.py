@@ -29,14 +29,17 @@ from audit.log import insert_rows
 from audit.models import Receipt
 from audit.pseudonyms import subject_for_grant
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
+from vrm.errors import DomainError
 
 RECEIPT_SCHEMA = "vrm-consent-receipt/1 (after ISO/IEC TS 27560 and Kantara Consent Receipt v1.1)"
 # The grant's status in the vocabulary of ISO/IEC TS 27560's consent states.
 CONSENT_STATE = {"active": "given", "paused": "paused", "revoked": "withdrawn", "expired": "expired"}
 
 
-class ReceiptNotVerified(Exception):
+class ReceiptNotVerified(DomainError):
     """A receipt that is malformed or whose signature does not check out; the message says which."""
+
+    problem_type = "receipt-not-verified"
 
 
 def _iso(value):

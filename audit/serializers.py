@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 
 class ReceiptDocumentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The receipt's id (GET /api/v1/receipts/{id}).")
     receipt = serializers.JSONField(help_text="The readable receipt (the signed content).")
     jws = serializers.CharField(help_text="The receipt signed as a compact JWS (EdDSA).")
 

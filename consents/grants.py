@@ -7,10 +7,11 @@ its keyed hash, the text is kept in a GrantReason beside it, which erasure
 deletes. Fixed phrases of the system's own go into the entry as they are.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit import log as audit_log
@@ -24,7 +25,7 @@ from consents.exceptions import (
     RateLimited,
     ScopeNotGranted,
 )
-from consents.models import Grant, GrantReason
+from consents.models import DailyReadCount, Grant, GrantReason
 from consents.terms import format_duration, validate_terms
 from vendors import webhooks
 from vendors.models import AccessToken, RefreshToken
@@ -347,19 +348,40 @@ def check_access(grant, *, scopes, any_scope=False, within=None, now=None):
     wanted = set(scopes)
     if wanted and not (usable & wanted if any_scope else wanted <= usable):
         missing = sorted(wanted - usable)
-        raise ScopeNotGranted(f"The grant does not include {(' or ' if any_scope else ', ').join(missing)}.")
+        raise ScopeNotGranted(
+            f"The grant does not include {(' or ' if any_scope else ', ').join(missing)}.", scopes=wanted
+        )
     return usable
 
 
 def count_read(grant, *, now=None):
-    """Count one read against the grant's daily limit (if it has one); raise RateLimited beyond it."""
-    if not grant.max_reads_per_day:
+    """Count one profile read against the grant's daily (UTC) limit, if it has one; RateLimited beyond it.
+
+    Counted in the database with one conditional UPDATE (or the day's first INSERT), so the limit holds
+    exactly however many processes and machines serve the API, whatever the cache.
+    """
+    limit = grant.max_reads_per_day
+    if not limit:
         return
     now = now or timezone.now()
-    key = f"grant-reads:{grant.pk}:{now.date().isoformat()}"
-    cache.add(key, 0, timeout=int(timedelta(days=2).total_seconds()))
-    if cache.incr(key) > grant.max_reads_per_day:
-        raise RateLimited(f"This grant allows {grant.max_reads_per_day} reads a day; try again tomorrow (UTC).")
+    day = now.astimezone(dt_timezone.utc).date()
+    if not _add_read(grant, day, limit):
+        next_day = datetime.combine(day + timedelta(days=1), time(), tzinfo=dt_timezone.utc)
+        raise RateLimited(f"This grant allows {limit} reads a day; try again tomorrow (UTC).",
+                          retry_after=max(1, int((next_day - now).total_seconds())))
+
+
+def _add_read(grant, day, limit):
+    """True when one more read fitted under `limit` on `day` and was counted."""
+    below_limit = DailyReadCount.objects.filter(grant_id=grant.pk, day=day, reads__lt=limit)
+    if below_limit.update(reads=F("reads") + 1):
+        return True
+    try:
+        with transaction.atomic():
+            DailyReadCount.objects.create(grant_id=grant.pk, day=day, reads=1)
+        return True
+    except IntegrityError:  # the day's row exists: full, or another process created it just now
+        return bool(below_limit.update(reads=F("reads") + 1))
 
 
 def grant_terms(grant):

@@ -108,3 +108,18 @@ class GrantReason(models.Model):
 
     def __str__(self):
         return f"reason for audit entry {self.entry_seq}"
+
+
+class DailyReadCount(models.Model):
+    """How many profile reads a grant with a daily limit served on one UTC day: one row, counted in the
+    database, so the limit holds exactly across processes and machines whatever the cache."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="daily_read_counts")
+    day = models.DateField()
+    reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["grant", "day"], name="one_read_count_per_grant_and_day")]
+
+    def __str__(self):
+        return f"{self.reads} reads of grant {self.grant_id} on {self.day}"

@@ -18,19 +18,21 @@ interrupted session.
 import logging
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 
-from vendors.api.exceptions import PROBLEM_CONTENT_TYPE, SERVICE_UNAVAILABLE, UNAVAILABLE_HEADERS, problem_body
+from vrm.problems import UNAVAILABLE_DETAIL, UNAVAILABLE_HEADERS, problem_response
 
 logger = logging.getLogger(__name__)
 
 OUTAGE_ERRORS = (OperationalError, InterfaceError)
 # The consent screen is a page for the person; the rest of /o/ answers OAuth clients.
 OAUTH_PAGES = ("/o/authorize/",)
+API_PREFIX = "/api/"
 
 
 def caused_by_outage(error):
@@ -51,11 +53,9 @@ def unavailable_response(request):
     messages live in the session, which lives in the database that is down.
     """
     path = request.path_info
-    status_code = SERVICE_UNAVAILABLE["status_code"]
-    if path.startswith("/api/"):
-        response = JsonResponse(
-            problem_body(request, **SERVICE_UNAVAILABLE), status=status_code, content_type=PROBLEM_CONTENT_TYPE
-        )
+    status_code = 503
+    if path.startswith(API_PREFIX):
+        response = problem_response(request, "service-unavailable", UNAVAILABLE_DETAIL)
     elif path.startswith("/o/") and not path.startswith(OAUTH_PAGES):
         response = JsonResponse(
             {"error": "temporarily_unavailable", "error_description": "The service is unavailable; try again shortly."},
@@ -86,14 +86,25 @@ class DatabaseUnavailableMiddleware:
 
 
 def server_error(request):
-    """handler500: an outage met outside a view is a 503 as well; anything else is Django's plain 500."""
+    """handler500: an outage met outside a view is a 503 as well; anything else is a 500, as problem details on
+    the API (integrity and programming errors included: they are bugs, and retrying would not help)."""
     if caused_by_outage(sys.exception()):
         return unavailable_response(request)
+    if request.path_info.startswith(API_PREFIX):
+        return problem_response(request, "server-error", "An unexpected error occurred; it was logged.")
     return defaults.server_error(request)
 
 
 def bad_request(request, exception):
-    """handler400: a session that could not be saved because the database is down is an outage, not a bad request."""
+    """handler400: a session that could not be saved because the database is down is an outage, not a bad request.
+
+    On the API, a body Django refused before any view read it (over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+    fields) is a problem document too.
+    """
     if caused_by_outage(exception):
         return unavailable_response(request)
+    if request.path_info.startswith(API_PREFIX):
+        if isinstance(exception, RequestDataTooBig):
+            return problem_response(request, "body-too-large", "The request body is too large.")
+        return problem_response(request, "malformed-body", "The request could not be read.")
     return defaults.bad_request(request, exception)

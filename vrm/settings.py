@@ -352,8 +352,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
-    # Every refusal is an RFC 7807 problem details body.
-    "EXCEPTION_HANDLER": "vendors.api.exceptions.problem_details_handler",
+    # Every body is JSON, bounded in size and depth (a bad one is a 400/413 problem, never a 500).
+    "DEFAULT_PARSER_CLASSES": ["vendors.api.parsers.BoundedJSONParser"],
+    # Every refusal is an RFC 9457 problem details body of a documented type (vrm/problems.py).
+    "EXCEPTION_HANDLER": "vrm.problems.problem_details_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VRM personal data store: vendor API",
@@ -363,6 +365,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files (no CDN; the CSP allows only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # "Try it out": Authorize runs the authorization code flow with PKCE (S256) and returns to
+    # /api/docs/oauth2-redirect.html; a token obtained elsewhere can be pasted under bearerAuth.
+    "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
     # Every error response documented as problem details (vendors/api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vendors.api.schema.document_problems"],
 }

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit import receipt_views
+from vendors.api import docs as api_docs
 from vrm import health
 from vrm.middleware import bad_request, server_error
 from vrm.urls_portal import account_patterns, profile_patterns
@@ -18,7 +19,9 @@ urlpatterns = [
     path("profile/", include(profile_patterns)),
     path("", include("vendors.oauth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/oauth2-redirect.html", api_docs.oauth2_redirect, name="api-docs-oauth2-redirect"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/problems/", include("vrm.problem_views")),
     # Before the vendor API, whose last pattern answers every other /api/v1/ path with a 404 problem.
     path("api/v1/", include("audit.api_urls")),
     path("api/v1/", include("vendors.api.client_urls")),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from vrm import catalogue, crypto
+from vrm.errors import DomainError
 from vrm.models import AttributeDefinition, DataKey, ProfileValue, Vault, VaultRecord
 
 MAX_CUSTOM_ATTRIBUTES = 50
@@ -24,8 +25,10 @@ MAX_RECORD_KEYS = 50
 PURGE_BATCH_SIZE = 500
 
 
-class VaultError(Exception):
+class VaultError(DomainError):
     """Base of the vault's domain errors."""
+
+    problem_type = "invalid-request"
 
 
 class UnknownCategory(VaultError):
@@ -50,6 +53,8 @@ class InvalidAttribute(VaultError):
 
 class VaultErased(VaultError):
     """The person erased their account; nothing can be written to their vault."""
+
+    problem_type = "forbidden"
 
 
 def _check_categories(categories, allowed=tuple(catalogue.CATEGORIES)):

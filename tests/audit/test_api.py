@@ -14,6 +14,7 @@ from audit.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
 from tests.factories import GrantFactory, OAuthClientFactory, UserFactory, chain_audit_log, issue_token
 from vrm import vault
+from vrm.problems import problem_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,7 @@ def test_a_vendor_fetches_its_own_receipts_and_not_others(api, logged_reads):
     foreign = get(api, f"/api/v1/receipts/{theirs.id}", token)
 
     assert [r["id"] for r in listing.json()] == [str(mine.id)]
-    assert own.status_code == 200 and own.json() == mine.document()
+    assert own.status_code == 200 and own.json() == {"id": str(mine.id), **mine.document()}
     assert foreign.status_code == 404 and foreign["Content-Type"] == "application/problem+json"
 
 
@@ -168,7 +169,7 @@ def test_anyone_verifies_a_receipt_through_the_api(api, logged_reads):
 
     assert genuine.status_code == 200 and genuine.json()["receipt"]["record_id"] == str(logged_reads.pk)
     assert as_jws.status_code == 200
-    assert changed.status_code == 422 and changed.json()["type"] == "urn:vrm:problem:receipt-not-verified"
+    assert changed.status_code == 422 and changed.json()["type"] == problem_uri("receipt-not-verified")
     assert empty.status_code == 400 and "receipt" in empty.json()["errors"]
 
 

@@ -11,6 +11,7 @@ from consents.selectors import DASHBOARD_PAGE_SIZE
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
 from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
+from vrm.problems import problem_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def test_pause_refuses_the_very_next_api_call_and_resume_restores_it(client):
     client.post(f"/connections/{grant.pk}/resume/", {})
     resumed = api_get(client, raw)
 
-    assert paused.status_code == 403 and paused.json()["type"] == "urn:vrm:problem:grant-paused"
+    assert paused.status_code == 403 and paused.json()["type"] == problem_uri("grant-paused")
     assert resumed.status_code == 200
 
 
@@ -173,7 +174,7 @@ def test_an_expired_grant_is_refused_without_any_sweep(client):
 
     response = api_get(client, raw)
 
-    assert response.status_code == 403 and response.json()["type"] == "urn:vrm:problem:grant-expired"
+    assert response.status_code == 403 and response.json()["type"] == problem_uri("grant-expired")
 
 
 def test_the_daily_read_limit_answers_429_with_problem_details(client):

@@ -9,6 +9,7 @@ from django.test import Client
 from audit import log as audit_log
 from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
+from vrm.problems import problem_uri
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_the_person_pauses_resumes_narrows_and_revokes_in_the_browser(page, live
     expect(page.get_by_role("status")).to_contain_text("Revoked.")
     revoked = vendor_reads()
 
-    assert paused.status_code == 403 and paused.json()["type"] == "urn:vrm:problem:grant-paused"
+    assert paused.status_code == 403 and paused.json()["type"] == problem_uri("grant-paused")
     assert resumed.status_code == 200 and set(resumed.json()["profile"]) == {"contact", "address"}
     assert narrowed.status_code == 200 and set(narrowed.json()["profile"]) == {"address"}
     assert revoked.status_code == 401

@@ -34,6 +34,7 @@ from consents.models import Grant
 from tests.processes import audit_sequencer, wait_until
 from tests.vrm.test_settings import PRODUCTION
 from vrm.settings import BASE_DIR
+from vrm.problems import problem_uri
 
 POSTGRES_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
                            key=lambda path: [int(part) for part in path.parent.parent.name.split(".")])
@@ -350,8 +351,8 @@ def test_a_database_restart_under_load_fails_cleanly_recovers_and_loses_nothing(
     assert [a for a in answers if a.status is None] == [], "a request went unanswered"
     assert [a.status for a in quiet] == [200] * len(quiet), "a stale connection surfaced after a quiet restart"
     assert {a.status for a in failed} == {503}
-    assert all(a.problem_type() == "urn:vrm:problem:grant-paused" for a in answers if a.status == 403)
-    assert all(a.problem_type() == "urn:vrm:problem:service-unavailable" for a in failed if a.kind == "read")
+    assert all(a.problem_type() == problem_uri("grant-paused") for a in answers if a.status == 403)
+    assert all(a.problem_type() == problem_uri("service-unavailable") for a in failed if a.kind == "read")
     assert all(a.content_type.startswith("text/html") and "Temporarily unavailable" in a.body
                for a in failed if a.kind != "read")
     assert all(a.started < restarted and a.ended > stopping for a in failed), "a 503 outside the outage"

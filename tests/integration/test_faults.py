@@ -4,7 +4,7 @@ half-written record, grant or audit entry."""
 
 import pytest
 import requests
-from django.db import DatabaseError
+from django.db import OperationalError
 
 from audit import log as audit_log
 from audit.models import AuditEntry
@@ -15,6 +15,7 @@ from tests.factories import REDIRECT_URI, issue_token, make_client, make_grant, 
 from vendors.models import AuthorizationCode, WebhookEndpoint
 from vrm.celery import app as celery_app
 from vrm.models import VaultRecord
+from vrm.problems import problem_uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +69,7 @@ def failing_audit_write(monkeypatch):
     """The audit append fails like a lost database connection, after the request's other writes."""
 
     def fail(*args, **kwargs):
-        raise DatabaseError("connection to the database was lost")
+        raise OperationalError("connection to the database was lost")
 
     monkeypatch.setattr(audit_log, "record_access", fail)
     monkeypatch.setattr(audit_log, "record_grant_event", fail)
@@ -83,7 +84,7 @@ def test_a_database_error_mid_write_is_a_clean_problem_and_keeps_nothing(live_se
     )
 
     assert response.status_code == 503 and response.headers["Content-Type"] == "application/problem+json"
-    assert response.json()["type"] == "urn:vrm:problem:service-unavailable" and response.headers["Retry-After"]
+    assert response.json()["type"] == problem_uri("service-unavailable") and response.headers["Retry-After"]
     assert "Rain jacket" not in response.text and "Traceback" not in response.text
     assert not VaultRecord.objects.exists() and not AuditEntry.objects.filter(event="write").exists()
 
@@ -103,5 +104,5 @@ def test_a_database_error_while_consenting_leaves_no_grant_and_issues_no_code(li
     response = browser.post(url.split("?")[0], data=[*form.fields, ("allow", "on")], headers={"Referer": url},
                             allow_redirects=False)
 
-    assert response.status_code == 500 and "Traceback" not in response.text and "code=" not in response.headers.get("Location", "")
+    assert response.status_code == 503 and "Traceback" not in response.text and "code=" not in response.headers.get("Location", "")
     assert not Grant.objects.exists() and not AuthorizationCode.objects.exists() and not AuditEntry.objects.exists()

@@ -14,6 +14,7 @@ from consents.models import Grant
 from tests.factories import REDIRECT_URI, UserFactory, issue_token, make_client, make_grant, pkce_pair
 from vendors.models import AuthorizationCode
 from vrm.middleware import server_error
+from vrm.problems import problem_uri
 
 LEAKS = ("Traceback", "OperationalError", "connection", "sqlite", "postgres", "127.0.0.1:9")
 
@@ -109,7 +110,7 @@ def test_the_vendor_api_answers_a_problem_and_records_no_read(live_server, perso
                                 timeout=10)
 
     assert response.status_code == 503 and response.headers["Content-Type"] == "application/problem+json"
-    assert response.json()["type"] == "urn:vrm:problem:service-unavailable" and response.headers["Retry-After"] == "5"
+    assert response.json()["type"] == problem_uri("service-unavailable") and response.headers["Retry-After"] == "5"
     assert not any(leak in response.text for leak in LEAKS)
     assert not AuditEntry.objects.filter(event="read").exists()
 

@@ -17,10 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consents.exceptions import DeletionNotDue
 from consents.grants import confirm_deletion
-from consents.models import Grant
-from vendors.api.exceptions import problem
 from vendors.api.serializers import ProblemSerializer
 from vendors.client_auth import (
     client_auth_wait,
@@ -30,6 +27,7 @@ from vendors.client_auth import (
     upgrade_secret_hash,
 )
 from vendors.models import OAuthClient
+from vendors.selectors import grant_of_client
 
 
 class ClientBasicAuthentication(BaseAuthentication):
@@ -87,20 +85,18 @@ class DeletionConfirmationView(APIView):
             200: inline_serializer(
                 "DeletionConfirmed", {"grant_id": serializers.UUIDField(), "deletion_confirmed_at": serializers.DateTimeField()}
             ),
-            400: OpenApiResponse(ProblemSerializer, description="No grant_id, or not a UUID."),
+            400: OpenApiResponse(ProblemSerializer, description="No grant_id, or not a UUID (`invalid-request`), or a "
+                                                                "body that is not JSON (`malformed-body`)."),
             401: OpenApiResponse(ProblemSerializer, description="Client authentication failed."),
             404: OpenApiResponse(ProblemSerializer, description="No such grant of this client."),
-            409: OpenApiResponse(ProblemSerializer, description="The grant is still live."),
+            409: OpenApiResponse(ProblemSerializer, description="The grant is still live (`grant-live`)."),
         },
     )
     def post(self, request):
         serializer = DeletionConfirmationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        grant = Grant.objects.filter(pk=serializer.validated_data["grant_id"], client=request.auth).first()
+        grant = grant_of_client(request.auth, serializer.validated_data["grant_id"])
         if grant is None:
             raise exceptions.NotFound("Your client has no grant with this id.")
-        try:
-            grant = confirm_deletion(grant)
-        except DeletionNotDue as error:
-            return problem(request, status_code=409, slug="grant-live", title="Grant still live", detail=error.message)
+        grant = confirm_deletion(grant)  # DeletionNotDue while the grant is live: a 409 grant-live problem
         return Response({"grant_id": grant.pk, "deletion_confirmed_at": grant.deletion_confirmed_at})

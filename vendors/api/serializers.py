@@ -8,7 +8,7 @@ from vrm.catalogue import WRITE_SCOPE_CATEGORY
 
 
 class ProblemSerializer(serializers.Serializer):
-    """RFC 7807 problem details, the body of every refusal."""
+    """RFC 9457 problem details, the body of every refusal; `type` is one of the documented problem types."""
 
     type = serializers.CharField()
     title = serializers.CharField()
@@ -27,20 +27,27 @@ class ProfileSerializer(serializers.Serializer):
     )
 
 
-class GrantSerializer(serializers.ModelSerializer):
+class GrantSerializer(serializers.Serializer):
+    """The grant as its vendor sees it; every field is always present (null where the model says so)."""
+
+    id = serializers.UUIDField()
     client_id = serializers.CharField(source="client.client_id")
     subject = serializers.SerializerMethodField(
         help_text="The person's id as your organisation sees it: the same for all your clients and grants, "
         "different for every other vendor (a pairwise pseudonym)."
     )
+    scopes = serializers.ListField(child=serializers.CharField(), help_text="What the person allowed (possibly "
+                                   "narrowed since): the scopes your tokens can use.")
+    requested_scopes = serializers.ListField(child=serializers.CharField(), help_text="What your client asked for.")
+    purpose = serializers.ChoiceField(choices=Grant.Purpose.choices)
+    purpose_text = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=Grant.Status.choices)
+    starts_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    paused_until = serializers.DateTimeField(allow_null=True, help_text="While paused: when it resumes, if set.")
     retention = serializers.SerializerMethodField(help_text="ISO 8601 duration you may keep data after the grant ends.")
-
-    class Meta:
-        model = Grant
-        fields = [
-            "id", "client_id", "subject", "scopes", "requested_scopes", "purpose", "purpose_text", "status",
-            "starts_at", "expires_at", "paused_until", "retention", "retention_ends_at", "max_reads_per_day",
-        ]
+    retention_ends_at = serializers.DateTimeField(allow_null=True, help_text="Once ended: when you must have deleted.")
+    max_reads_per_day = serializers.IntegerField(allow_null=True, help_text="Profile reads allowed per UTC day.")
 
     def get_subject(self, grant) -> str:
         return subject_for_grant(grant)

@@ -1,13 +1,12 @@
 """The API's RFC 6750 / RFC 6585 signals beside its problem bodies, so that standard clients react right."""
 
 from datetime import datetime, timezone as dt_timezone
-
 import pytest
 
 from consents.exceptions import RateLimited
-from tests.factories import make_client
+from consents.grants import count_read
+from tests.factories import make_client, make_grant
 from tests.vendors.flow import tokens_for
-from vendors.api.exceptions import domain_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +36,11 @@ def test_the_daily_read_limit_answers_429_with_retry_after(client, person):
 
 
 def test_retry_after_counts_to_the_next_utc_midnight():
+    grant = make_grant(max_reads_per_day=1)
     now = datetime(2026, 3, 1, 23, 59, 30, tzinfo=dt_timezone.utc)
+    count_read(grant, now=now)
 
-    assert domain_headers(RateLimited(), view=None, now=now) == {"Retry-After": "30"}
+    with pytest.raises(RateLimited) as refused:
+        count_read(grant, now=now)
+
+    assert refused.value.headers == {"Retry-After": "30"}

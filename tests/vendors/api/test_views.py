@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -9,6 +10,7 @@ from audit.models import AuditEntry
 from consents.models import Grant
 from tests.factories import UserFactory, issue_token, make_grant
 from vrm import vault
+from vrm.problems import problem_uri
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +81,7 @@ def test_a_paused_grant_is_refused_and_the_refusal_audited(client, person):
 
     response = client.get("/api/v1/profile", **bearer(issue_token(grant)))
 
-    assert response.status_code == 403 and response.json()["type"] == "urn:vrm:problem:grant-paused"
+    assert response.status_code == 403 and response.json()["type"] == problem_uri("grant-paused")
     entry = AuditEntry.objects.get(grant_id=grant.pk, kind="access")
     assert (entry.outcome, entry.reason) == ("refused", "The person paused this grant.")
 
@@ -91,7 +93,7 @@ def test_the_daily_read_limit_is_enforced(client, person):
 
     response = client.get("/api/v1/profile", **bearer(raw))
 
-    assert response.status_code == 429 and response.json()["type"] == "urn:vrm:problem:rate-limited"
+    assert response.status_code == 429 and response.json()["type"] == problem_uri("rate-limited")
 
 
 def test_grant_describes_the_terms_to_the_vendor(client, person):
@@ -159,8 +161,8 @@ def test_the_openapi_schema_describes_every_endpoint_and_the_oauth_flow(client):
 
     assert {"/api/v1/profile", "/api/v1/grant", "/api/v1/records"} <= set(schema["paths"])
     flow = schema["components"]["securitySchemes"]["oauth2"]["flows"]["authorizationCode"]
-    assert flow["authorizationUrl"] == "/o/authorize/" and "contact:read" in flow["scopes"]
-    assert schema["paths"]["/api/v1/records"]["post"]["security"] == [{"oauth2": ["purchases:write"]}]
+    assert flow["authorizationUrl"] == f"{settings.SITE_URL}/o/authorize/" and "contact:read" in flow["scopes"]
+    assert schema["paths"]["/api/v1/records"]["post"]["security"] == [{"oauth2": ["purchases:write"]}, {"bearerAuth": []}]
 
 
 def test_the_api_docs_page_is_served_without_third_party_scripts(client):
