@@ -139,7 +139,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin as django-otp's OTPAdminSite (vrm/admin_site.py); routed only with VRM_ADMIN_ENABLED.
+    "vrm.apps.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -264,6 +265,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Two-factor login (django-otp TOTP): the name authenticator apps show for this account.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "VRM")
+# The Django admin is off (404) unless an operator turns it on; on, it needs the second factor.
+VRM_ADMIN_ENABLED = envbool("VRM_ADMIN_ENABLED", False)
 
 # Sessions: idle timeout (renewed on each request), server-side end at logout.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)

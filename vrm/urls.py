@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -11,7 +12,6 @@ from vrm.urls_portal import account_patterns, profile_patterns
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", health.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("profile/", include(profile_patterns)),
     path("", include("vendors.oauth_urls")),
@@ -27,6 +27,10 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]
+
+# The admin is django-otp's OTPAdminSite (vrm/admin_site.py), and served only when an operator turns it on.
+if settings.VRM_ADMIN_ENABLED:
+    urlpatterns.append(path("admin/", admin.site.urls))
 
 # An unreachable database met outside a view is a 503, not a 500 or a 400 (vrm/middleware.py).
 handler400 = bad_request
