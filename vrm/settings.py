@@ -170,6 +170,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (it logs out) and messages (it says why).
+    "vrm.middleware.AbsoluteSessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -244,7 +246,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's UserAttributeSimilarityValidator, also applied to each word of the password (vrm/passwords.py).
+    {"NAME": "vrm.passwords.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -268,8 +271,10 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "VRM")
 # The Django admin is off (404) unless an operator turns it on; on, it needs the second factor.
 VRM_ADMIN_ENABLED = envbool("VRM_ADMIN_ENABLED", False)
 
-# Sessions: idle timeout (renewed on each request), server-side end at logout.
+# Sessions: idle timeout (renewed on each request), server-side end at logout, and an absolute
+# lifetime from login however active the session is (vrm.middleware.AbsoluteSessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
+VRM_SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
