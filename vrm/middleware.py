@@ -125,16 +125,20 @@ class AbsoluteSessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # The session's own keys, not request.user: no user query for a request without a login.
-        started = request.session.get(SESSION_STARTED)
-        if (
-            started is not None
-            and SESSION_KEY in request.session
-            and time.time() - started > settings.VRM_SESSION_ABSOLUTE_SECONDS
-        ):
-            auth_logout(request)
-            messages.info(request, "For your safety you were logged out after a long session. Please log in again.")
+        # Only a request with a session cookie can be logged in; one without (a vendor's API call) is left
+        # untouched, so its session is never read (no query, no "Vary: Cookie"). The session's own keys,
+        # not request.user: no user query either.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            started = request.session.get(SESSION_STARTED)
+            if (
+                started is not None
+                and SESSION_KEY in request.session
+                and time.time() - started > settings.VRM_SESSION_ABSOLUTE_SECONDS
+            ):
+                auth_logout(request)
+                messages.info(request, "For your safety you were logged out after a long session. Please log in again.")
         response = self.get_response(request)
-        if SESSION_KEY in request.session and SESSION_STARTED not in request.session:
+        # A login touches the session; a request that never did cannot have logged in.
+        if request.session.accessed and SESSION_KEY in request.session and SESSION_STARTED not in request.session:
             request.session[SESSION_STARTED] = time.time()
         return response

@@ -84,3 +84,11 @@ def test_after_the_lifetime_a_fresh_login_gives_a_fresh_lifetime(live_server, se
 
     assert again.status_code == 302 and browser.get("/profile/").status_code == 200
     assert logged_in_since(browser) >= before
+
+
+@pytest.mark.django_db
+def test_a_request_without_a_session_cookie_never_has_its_session_read(client):
+    response = client.get("/.well-known/vrm-signing-key")
+
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
