@@ -43,15 +43,35 @@ def jsonl_lines(records):
         yield _line(record)
 
 
+# OWASP "CSV Injection": a spreadsheet reads a cell starting with one of these as a formula (or its start).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value as a CSV cell that a spreadsheet shows as text, never runs.
+
+    Text starting with a formula trigger gets a leading single quote, as OWASP
+    recommends (the csv module quotes the cell where its content needs it).
+    Lists are joined with spaces first; numbers stay numbers. JSON-lines
+    exports keep the exact values and do not pass through here.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = " ".join(str(item) for item in value)
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def csv_lines(columns, records):
-    """CSV text in chunks (a header, then one line per record); lists are joined with spaces."""
+    """CSV text in chunks (a header, then one line per record), every cell through csv_cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
+    writer.writerow([csv_cell(column) for column in columns])
     yield buffer.getvalue()
     for record in records:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([" ".join(v) if isinstance(v, list) else ("" if v is None else v) for v in
-                         (record.get(c) for c in columns)])
+        writer.writerow([csv_cell(record.get(column)) for column in columns])
         yield buffer.getvalue()

@@ -54,6 +54,8 @@ def bench_environment():
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",
+        # The bench measures the database path; the broker, cache and mail stay embedded, opted in by name.
+        VRM_ALLOW_EMBEDDED=os.environ.get("VRM_ALLOW_EMBEDDED", "filesystem-broker,local-cache,console-email"),
         LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
         # whitenoise warns that collectstatic was not run; the bench serves no static files.
         PYTHONWARNINGS="ignore:No directory at:UserWarning",

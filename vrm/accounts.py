@@ -3,6 +3,7 @@
 from base64 import b32encode
 
 import segno
+from django.contrib.auth import authenticate
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -70,6 +71,17 @@ def verify_second_factor(person, token) -> TOTPDevice:
     if device is None or not _verify(device, token):
         raise TwoFactorError("That code is not right, or it was already used. Enter the current code from your app.")
     return device
+
+
+def check_current_password(request, person, password) -> bool:
+    """True when `password` is the person's password, asked again before a grave step.
+
+    Goes through authenticate() like a login, so django-axes counts a wrong
+    password here as a failed login of the same username and address and
+    refuses every check (even the right password) while that pair is locked out.
+    """
+    user = authenticate(request, username=person.get_username(), password=password)
+    return user is not None and user.pk == person.pk
 
 
 def disable_two_factor(person) -> int:

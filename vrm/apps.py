@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core import checks
 from django.db import router
 from django.db.models.signals import post_migrate
@@ -29,3 +30,10 @@ class VrmConfig(AppConfig):
         from vrm.startup import check_master_keys
 
         checks.register(check_master_keys)
+
+
+class TwoFactorAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with vrm.admin_site.TwoFactorAdminSite (django-otp's OTPAdminSite) as `admin.site`."""
+
+    default = False  # named in INSTALLED_APPS; VrmConfig stays the configuration of the vrm app
+    default_site = "vrm.admin_site.TwoFactorAdminSite"

@@ -12,9 +12,9 @@ app.autodiscover_tasks()
 
 
 @signals.import_modules.connect
-def refuse_to_start_without_the_master_keys(sender=None, **kwargs):
+def refuse_to_start_unless_safe(sender=None, **kwargs):
     """Worker and beat send this before they consume or schedule anything (after Django's set-up);
-    Celery re-raises an exception from it, so a missing master key stops the process."""
-    from vrm.startup import require_master_keys
+    Celery re-raises an exception from it, so a failed start-up check (a missing master key) stops the process."""
+    from vrm.startup import require_safe_start
 
-    require_master_keys()
+    require_safe_start()

@@ -13,11 +13,19 @@ it, so it reaches us through the error handlers named in ``vrm/urls.py``:
 ``server_error`` (handler500), and ``bad_request`` (handler400) for the
 session that could not be saved after the view, which Django reports as an
 interrupted session.
+
+Beside it, AbsoluteSessionLifetimeMiddleware ends a logged-in session a fixed
+time after its login, however active it has been.
 """
 
 import logging
 import sys
+import time
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import logout as auth_logout
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -108,3 +116,40 @@ def bad_request(request, exception):
             return problem_response(request, "body-too-large", "The request body is too large.")
         return problem_response(request, "malformed-body", "The request could not be read.")
     return defaults.bad_request(request, exception)
+
+
+# When the session's user logged in (seconds since the epoch), for the absolute session lifetime.
+SESSION_STARTED = "vrm_session_started"
+
+
+class AbsoluteSessionLifetimeMiddleware:
+    """A logged-in session ends VRM_SESSION_ABSOLUTE_SECONDS after its login, however active it has been.
+
+    The idle timeout (SESSION_COOKIE_AGE) is renewed by every request; this one is
+    not. The login time is stamped into the session on the response that logs in
+    (every login: the portal's, the two-factor step's, the admin's); a session
+    past its lifetime is logged out on the server before the view runs, and the
+    view then sees an anonymous visitor (login pages ask again).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Only a request with a session cookie can be logged in; one without (a vendor's API call) is left
+        # untouched, so its session is never read (no query, no "Vary: Cookie"). The session's own keys,
+        # not request.user: no user query either.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            started = request.session.get(SESSION_STARTED)
+            if (
+                started is not None
+                and SESSION_KEY in request.session
+                and time.time() - started > settings.VRM_SESSION_ABSOLUTE_SECONDS
+            ):
+                auth_logout(request)
+                messages.info(request, "For your safety you were logged out after a long session. Please log in again.")
+        response = self.get_response(request)
+        # A login touches the session; a request that never did cannot have logged in.
+        if request.session.accessed and SESSION_KEY in request.session and SESSION_STARTED not in request.session:
+            request.session[SESSION_STARTED] = time.time()
+        return response

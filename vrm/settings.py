@@ -76,6 +76,32 @@ def local_secret(name, filename, make):
     return path.read_text().strip()
 
 
+# Embedded defaults that serve one machine only. With DEBUG off each one stops start-up unless
+# VRM_ALLOW_EMBEDDED names it: an operator opts in by name, one default at a time.
+EMBEDDED_DEFAULTS = {
+    "sqlite": "SQLite as the database or key store (set DATABASE_URL and VRM_KEYSTORE_URL)",
+    "filesystem-broker": "the filesystem Celery broker (set CELERY_BROKER_URL)",
+    "local-cache": "a per-process cache, so throttles and limits count per process (set CACHE_URL)",
+    "console-email": "the console e-mail backend, which writes password-reset links to the log (set EMAIL_BACKEND)",
+}
+
+
+def refuse_embedded_defaults(in_use, allowed):
+    """Raise ImproperlyConfigured naming every embedded default in use (DEBUG off) that `allowed` does not name."""
+    unknown = sorted(set(allowed) - set(EMBEDDED_DEFAULTS))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"VRM_ALLOW_EMBEDDED names {', '.join(unknown)}; it may name only {', '.join(EMBEDDED_DEFAULTS)}."
+        )
+    refused = [name for name in EMBEDDED_DEFAULTS if name in in_use and name not in allowed]
+    if refused:
+        raise ImproperlyConfigured(
+            "Refusing to start with DEBUG off on embedded defaults: "
+            + "; ".join(f"{name}: {EMBEDDED_DEFAULTS[name]}" for name in refused)
+            + f". Configure them, or opt in by name with VRM_ALLOW_EMBEDDED={','.join(refused)}."
+        )
+
+
 def new_aes_key():
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
@@ -115,7 +141,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin as django-otp's OTPAdminSite (vrm/admin_site.py); routed only with VRM_ADMIN_ENABLED.
+    "vrm.apps.TwoFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -147,6 +174,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (it logs out) and messages (it says why).
+    "vrm.middleware.AbsoluteSessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -228,7 +257,8 @@ PASSWORD_HASHERS = [
     "vendors.client_auth.ClientSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's UserAttributeSimilarityValidator, also applied to each word of the password (vrm/passwords.py).
+    {"NAME": "vrm.passwords.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -250,9 +280,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Two-factor login (django-otp TOTP): the name authenticator apps show for this account.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "VRM")
+# The Django admin is off (404) unless an operator turns it on; on, it needs the second factor.
+VRM_ADMIN_ENABLED = envbool("VRM_ADMIN_ENABLED", False)
 
-# Sessions: idle timeout (renewed on each request), server-side end at logout.
+# Sessions: idle timeout (renewed on each request), server-side end at logout, and an absolute
+# lifetime from login however active the session is (vrm.middleware.AbsoluteSessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", 30 * 60)
+VRM_SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -307,9 +341,27 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VRM <no-reply@localhost>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 
 # Celery: a broker that needs no server by default; Redis (or any kombu URL) when CELERY_BROKER_URL is set.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+
+VRM_ALLOW_EMBEDDED = envlist("VRM_ALLOW_EMBEDDED")
+if not DEBUG:
+    # Before anything is written under var/ (the filesystem broker's folders below).
+    _embedded_in_use = {
+        "sqlite": any(db["ENGINE"] == "django.db.backends.sqlite3" for db in DATABASES.values()),
+        "filesystem-broker": CELERY_BROKER_URL.startswith("filesystem://"),
+        "local-cache": CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache",
+        "console-email": EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend",
+    }
+    refuse_embedded_defaults({name for name, used in _embedded_in_use.items() if used}, VRM_ALLOW_EMBEDDED)
+
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("VRM_CELERY_QUEUE", "vrm")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "broker"

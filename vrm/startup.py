@@ -1,11 +1,15 @@
 """Start-up safety: no process serves or works unless it holds every master key that wraps a stored data key.
 
-A missing key is refused by settings; a wrong one (VRM_MASTER_KEYS without the
-key that wrapped the stored data keys) would otherwise only show on the first
-read. Every process type checks before it does anything: the web process
-(vrm/wsgi.py, and `manage.py` commands such as runserver and migrate through
-the system check registered in vrm/apps.py), the Celery worker and beat
-(vrm/celery.py). The check only reads.
+What settings alone can see is refused by settings, for every entry point: a
+missing secret, and with DEBUG off an embedded default nobody opted in to
+(VRM_ALLOW_EMBEDDED). What needs the database is checked here, by
+`require_safe_start`, the one function every serving entry point calls before
+it does anything: the web processes (vrm/wsgi.py, vrm/asgi.py), the Celery
+worker and beat (vrm/celery.py); `manage.py` commands (runserver, migrate, the
+audit sequencer, ...) run the same check as the system check registered in
+vrm/apps.py. A wrong master key (VRM_MASTER_KEYS without the key that wrapped
+the stored data keys) would otherwise only show on the first read. The checks
+only read.
 """
 
 from django.core import checks
@@ -64,7 +68,7 @@ def check_master_keys(app_configs=None, **kwargs):
         return [checks.Error(str(error), id="vrm.E002")]
     except DatabaseError as error:
         # `check` may run where no database is reachable (a build step); the processes that serve
-        # (wsgi, worker, beat) call require_master_keys, which refuses in that case.
+        # (wsgi, asgi, worker, beat) call require_safe_start, which refuses in that case.
         return [checks.Warning(f"Could not verify the master keys against stored vaults: {error}", id="vrm.W001")]
     if missing:
         return [
@@ -75,3 +79,8 @@ def check_master_keys(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def require_safe_start() -> None:
+    """Every start-up check that needs the database; raises (an ImproperlyConfigured) when one fails."""
+    require_master_keys()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -14,7 +15,6 @@ urlpatterns = [
     path("landing/", preferences.landing, name="landing"),
     path("settings/", preferences.preferences, name="settings"),
     path("healthz", health.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("profile/", include(profile_patterns)),
     path("", include("vendors.oauth_urls")),
@@ -33,6 +33,10 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]
+
+# The admin is django-otp's OTPAdminSite (vrm/admin_site.py), and served only when an operator turns it on.
+if settings.VRM_ADMIN_ENABLED:
+    urlpatterns.append(path("admin/", admin.site.urls))
 
 # An unreachable database met outside a view is a 503, not a 500 or a 400 (vrm/middleware.py).
 handler400 = bad_request

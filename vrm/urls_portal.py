@@ -16,13 +16,7 @@ account_patterns = (
         path("two-factor/confirm/", accounts.two_factor_confirm, name="two_factor_confirm"),
         path("two-factor/disable/", accounts.two_factor_disable, name="two_factor_disable"),
         path("delete/", accounts.delete_account, name="delete"),
-        path(
-            "password/change/",
-            auth_views.PasswordChangeView.as_view(
-                template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password_change_done")
-            ),
-            name="password_change",
-        ),
+        path("password/change/", accounts.PortalPasswordChangeView.as_view(), name="password_change"),
         path(
             "password/change/done/",
             auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),

@@ -167,14 +167,14 @@ def test_turning_on_two_factor_shows_a_qr_code_and_needs_a_correct_code(client):
     assert TOTPDevice.objects.get(user=person).confirmed
 
 
-def test_turning_off_two_factor_needs_the_password(client):
-    person, _ = person_with_two_factor()
+def test_turning_off_two_factor_needs_the_password_and_a_code(client):
+    person, device = person_with_two_factor()
     client.force_login(person)
 
-    wrong = client.post("/accounts/two-factor/disable/", {"password": "not it"})
+    wrong = client.post("/accounts/two-factor/disable/", {"password": "not it", "code": current_code(device)})
     assert wrong.status_code == 400 and TOTPDevice.objects.filter(user=person).exists()
 
-    client.post("/accounts/two-factor/disable/", {"password": PASSWORD})
+    client.post("/accounts/two-factor/disable/", {"password": PASSWORD, "code": current_code(device)})
     assert not TOTPDevice.objects.filter(user=person).exists()
 
 

@@ -26,6 +26,8 @@ KEY_FILES = {"secret_key", "master_keys", "signing_key", "pseudonym_key", "celer
 # (name, command line): every way this project starts a process that reads or writes the vaults.
 PROCESSES = [
     ("gunicorn", ["-m", "gunicorn", "vrm.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"]),
+    # What an ASGI server does first: import the application.
+    ("asgi", ["-c", "import vrm.asgi"]),
     ("runserver", ["manage.py", "runserver", "--noreload", "127.0.0.1:0"]),
     ("migrate", ["manage.py", "migrate", "--noinput"]),
     ("check", ["manage.py", "check"]),
@@ -76,8 +78,9 @@ def test_the_check_passes_when_the_stored_key_follows_a_newer_one(stored_vaults,
     assert "vrm.E001" not in result.stderr
 
 
-def test_the_web_application_loads_with_the_stored_key(stored_vaults, tmp_path):
-    result = start(["-c", "import vrm.wsgi; print('loaded')"], tmp_path, master_keys=STORED)
+@pytest.mark.parametrize("module", ["vrm.wsgi", "vrm.asgi"])
+def test_the_web_application_loads_with_the_stored_key(stored_vaults, tmp_path, module):
+    result = start(["-c", f"import {module}; print('loaded')"], tmp_path, master_keys=STORED)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "loaded"

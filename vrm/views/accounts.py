@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from vrm import accounts
-from vrm.forms.accounts import CodeForm, DeleteAccountForm, LoginForm, PasswordConfirmForm, SignupForm
+from vrm.forms.accounts import (
+    CodeForm,
+    CurrentPasswordChangeForm,
+    DeleteAccountForm,
+    LoginForm,
+    PasswordConfirmForm,
+    SignupForm,
+)
 
 PENDING_USER, PENDING_BACKEND, PENDING_SINCE, PENDING_NEXT = (
     "vrm_2fa_user", "vrm_2fa_backend", "vrm_2fa_since", "vrm_2fa_next",
@@ -168,7 +176,7 @@ def two_factor_confirm(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_disable(request):
-    form = PasswordConfirmForm(request.user, request.POST or None)
+    form = PasswordConfirmForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         accounts.disable_two_factor(request.user)
         messages.success(request, "Two-factor login is off.")
@@ -182,7 +190,7 @@ def two_factor_disable(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
-    form = DeleteAccountForm(request.user, request.POST or None)
+    form = DeleteAccountForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         accounts.erase_account(request.user)
         auth_logout(request)
@@ -190,3 +198,14 @@ def delete_account(request):
         return redirect("home")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/delete.html", {"form": form}, status=status)
+
+
+class PortalPasswordChangeView(PasswordChangeView):
+    """Django's password change; the current password counts towards the login lock-out."""
+
+    form_class = CurrentPasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
