@@ -174,7 +174,7 @@ def test_an_expired_grant_is_refused_without_any_sweep(client):
 
     response = api_get(client, raw)
 
-    assert response.status_code == 403 and response.json()["type"] == problem_uri("grant-expired")
+    assert response.status_code == 401 and 'error_description="grant expired"' in response["WWW-Authenticate"]
 
 
 def test_the_daily_read_limit_answers_429_with_problem_details(client):

@@ -34,7 +34,7 @@ def test_an_auditor_logs_in_filters_exports_and_sees_the_chain_verified(page, tm
     page.get_by_role("link", name="Audit").click()
     status = page.locator(".chain-status").inner_text()
     page.get_by_role("navigation", name="Audit").get_by_role("link", name="Events").click()
-    page.get_by_label("Vendor").select_option(label="Garage")
+    page.get_by_label("Vendor", exact=True).select_option(label="Garage")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("tbody tr").all_inner_texts()
     with page.expect_download() as download_info:
