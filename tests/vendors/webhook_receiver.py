@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Receiver:
     def __init__(self, status=200):
         self.status = status
+        self.location = None  # sent as Location when set (a redirecting receiver)
         self.requests = []  # (headers dict, body bytes)
         self.url = ""
 
@@ -21,6 +22,8 @@ def webhook_receiver(status=200):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.requests.append((dict(self.headers.items()), body))
             self.send_response(receiver.status)
+            if receiver.location:
+                self.send_header("Location", receiver.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
