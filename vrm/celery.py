@@ -52,7 +52,7 @@ def _publish(task, calls):
     if time.monotonic() < _paused_until.get(broker, 0.0):
         logger.warning("%s: %d message(s) not sent, the broker was unavailable moments ago", name, len(calls))
         return
-    sent = 0
+    sent, started = 0, time.monotonic()
     try:
         with connection:
             for args in calls:
@@ -60,8 +60,8 @@ def _publish(task, calls):
                 sent += 1
     except (BrokerUnavailable, *connection.connection_errors) as exc:
         _paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("%s: %d message(s) not sent, broker unavailable (%s); the periodic sweep will do it",
-                       name, len(calls) - sent, type(exc).__name__)
+        logger.warning("%s: %d message(s) not sent, broker unavailable (%s after %.2f s); the periodic sweep will do it",
+                       name, len(calls) - sent, type(exc).__name__, time.monotonic() - started)
 
 
 @signals.import_modules.connect
