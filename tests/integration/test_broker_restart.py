@@ -7,16 +7,13 @@ import secrets
 import signal
 import subprocess
 import sys
-
-import pytest
-
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from consents.grants import revoke_grant
 from tests.factories import make_client, make_grant
-from tests.integration.own_broker import own_redis  # noqa: F401 (fixture)
 from tests.processes import celery_worker, child_database_env, child_process, wait_until
 from tests.vendors.webhook_receiver import webhook_receiver
 from vendors import webhooks
@@ -96,7 +93,7 @@ def supervisor_config(tmp_path):
 
 def worker_pid(config):
     result = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(config), "pid", "worker"],
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, check=False)
     return int(result.stdout.strip()) if result.stdout.strip().isdigit() else 0
 
 

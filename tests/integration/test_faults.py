@@ -13,10 +13,18 @@ from django.db import DatabaseError
 
 from audit import log as audit_log
 from audit.models import AuditEntry
+from consents.expiry import expire_due_grants
 from consents.grants import revoke_grant
 from consents.models import Grant
-from consents.expiry import expire_due_grants
-from tests.factories import PASSWORD, PersonFactory, REDIRECT_URI, issue_token, make_client, make_grant, pkce_pair
+from tests.factories import (
+    PASSWORD,
+    REDIRECT_URI,
+    PersonFactory,
+    issue_token,
+    make_client,
+    make_grant,
+    pkce_pair,
+)
 from tests.integration.own_broker import hung_broker
 from tests.integration.test_oauth_flow import ConsentForm, browser_of
 from tests.integration.test_sweeps import many_due_grants

@@ -6,9 +6,9 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 
+from consents.grants import revoke_grant
 from tests.factories import VendorUserFactory, make_client, make_grant
 from tests.vendors.webhook_receiver import webhook_receiver
-from consents.grants import revoke_grant
 from vendors import webhooks
 from vendors.models import WebhookDelivery, WebhookEndpoint
 from vendors.webhook_targets import TargetRefused, resolve_target
