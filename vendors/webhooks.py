@@ -191,7 +191,9 @@ def deliver(delivery_id, *, now=None):
     lease_until = claim(delivery_id, now=now)
     if lease_until is None:
         return None
-    delivery = WebhookDelivery.objects.select_related("client__webhook_endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("client__webhook_endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # its client was deleted since
+        return None
     endpoint = getattr(delivery.client, "webhook_endpoint", None)
     status_code, error = None, ""
     if endpoint is None:

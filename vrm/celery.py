@@ -60,8 +60,8 @@ def _publish(task, calls):
                 sent += 1
     except (BrokerUnavailable, *connection.connection_errors) as exc:
         _paused_until[broker] = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("%s: %d message(s) not sent, broker unavailable (%s after %.2f s); the periodic sweep will do it",
-                       name, len(calls) - sent, type(exc).__name__, time.monotonic() - started)
+        logger.warning("%s: %d message(s) not sent, broker unavailable (%s after %.2f s: %s); the periodic sweep "
+                       "will do it", name, len(calls) - sent, type(exc).__name__, time.monotonic() - started, exc)
 
 
 @signals.import_modules.connect

@@ -55,8 +55,9 @@ class RedisServer:
 
 def point_celery_at(monkeypatch, url):
     """This process's Celery app sends to `url` (the env var wins over the setting, so both), fresh pool."""
-    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    # The setting first: monkeypatch keeps what it reads now to put back, and the env var would already win.
     monkeypatch.setattr(celery_app.conf, "broker_url", url)
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
