@@ -22,7 +22,8 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate --database keystore --noinput
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(BIN)/honcho -f Procfile.dev start
+	@mkdir -p var
+	DEBUG=1 $(BIN)/supervisord -c supervisord.conf
 
 # Portal tests drive Debian's Chromium; install it when missing and we may (root), never a browser download.
 browser:

@@ -65,6 +65,7 @@ def bench_environment():
         ("VRM_MASTER_KEYS", new_master_key),
         ("VRM_SIGNING_KEY", _ed25519_seed),
         ("VRM_PSEUDONYM_KEY", lambda: secrets.token_urlsafe(32)),
+        ("VRM_WEBHOOK_KEY", lambda: secrets.token_urlsafe(32)),
     ]:
         if not os.environ.get(name):
             env[name] = make()

@@ -1,10 +1,14 @@
 """Signed webhooks telling a vendor's client about its grants.
 
-Events are written as WebhookDelivery rows inside the transaction that changes
-the grant (an outbox), and handed to Celery only after that transaction
-commits. Each request is signed: ``VRM-Signature: t=<unix time>,v1=<hex
-HMAC-SHA256(secret, "<t>.<body>")>``. The secret is derived from the server's
-key and the client id, so nothing that signs is stored in the database.
+Events are written as WebhookDelivery rows inside the transaction that changes the grant (an outbox), and
+handed to Celery only after that transaction commits (`vrm.celery.enqueue_after_commit`); a lost message is
+sent again by the redelivery sweep. Each attempt is claimed first (a lease on the row), so two copies of one
+delivery never post at once and its attempt is recorded once; every request carries the delivery's stable
+``VRM-Delivery`` id so a receiver can drop a repeat (after a worker died between post and record).
+
+Each request is signed: ``VRM-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``. The
+secret is derived from VRM_WEBHOOK_KEY and the client id, so nothing that signs is stored in the database and
+a SECRET_KEY rotation leaves it alone. Targets are public addresses only (vendors/webhook_targets.py).
 """
 
 import hashlib
@@ -15,28 +19,36 @@ import time
 from datetime import timedelta
 
 import requests
+import urllib3
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from audit.pseudonyms import subject_for_grant
-from vendors.models import WebhookDelivery, WebhookEndpoint, is_loopback_http
+from vendors.models import WebhookDelivery, WebhookEndpoint
+from vendors.webhook_targets import TargetRefused, check_registration, resolve_target
+from vrm.celery import enqueue_after_commit
 
 EVENTS = (
     "grant.created", "grant.changed", "grant.paused", "grant.resumed", "grant.revoked", "grant.expired",
     "grant.retention_ended",
 )
+DELIVER_TASK = "vendors.tasks.deliver_webhook"
 SIGNATURE_HEADER = "VRM-Signature"
 # Back-off between attempts: 30 s, 2 min, 8 min, 30 min, ...; give up after MAX_ATTEMPTS.
 FIRST_RETRY_SECONDS = 30
 MAX_ATTEMPTS = 8
 MAX_RETRY_SECONDS = 1800
+CONNECT_TIMEOUT_SECONDS = 5
 TIMEOUT_SECONDS = 10
-# A pending delivery whose next attempt is this late lost its Celery message (broker down at
-# enqueue time, or a worker killed): the redelivery sweep hands it to Celery again.
+# An attempt holds its delivery this long (next_attempt_at moves to now + LEASE while it posts); a worker that
+# dies mid-attempt releases it when the lease runs out, and the redelivery sweep takes it up.
+LEASE = timedelta(seconds=CONNECT_TIMEOUT_SECONDS + 2 * TIMEOUT_SECONDS + 30)
+# A pending delivery whose next attempt is this late lost its Celery message (broker down at enqueue time, or
+# a worker killed): the redelivery sweep marks it and hands it to Celery again, REDELIVER_BATCH at a time.
 REDELIVER_AFTER = timedelta(minutes=5)
 REDELIVER_BATCH = 500
 
@@ -44,9 +56,10 @@ logger = logging.getLogger(__name__)
 
 
 def signing_secret(endpoint):
-    """The endpoint's signing secret: HMAC of the server's key over the client id and secret version."""
+    """The endpoint's signing secret: HMAC under VRM_WEBHOOK_KEY of the client id and secret version."""
     value = f"{endpoint.client.client_id}:{endpoint.secret_version}"
-    return "whsec_" + salted_hmac("vrm.webhooks.signing-secret", value, algorithm="sha256").hexdigest()
+    mac = salted_hmac("vrm.webhooks.signing-secret", value, secret=settings.VRM_WEBHOOK_KEY, algorithm="sha256")
+    return "whsec_" + mac.hexdigest()
 
 
 def sign(secret, body: bytes, timestamp: int) -> str:
@@ -69,10 +82,19 @@ def verify_signature(secret, body: bytes, header: str, *, tolerance=300, now=Non
 def set_endpoint(client, url):
     """Register (or change) the client's webhook URL; returns (endpoint, signing secret to show once).
 
-    https only, plain http only for loopback URLs (development). Raises ValidationError.
+    https to a public address only (vendors/webhook_targets.py); plain http and loopback only where allowed by
+    name (DEBUG, VRM_WEBHOOK_ALLOWED_HOSTS). Raises ValidationError.
     """
-    if not (url.startswith("https://") or is_loopback_http(url)):
-        raise ValidationError({"url": "Use an https URL (plain http only for 127.0.0.1 or localhost)."})
+    try:
+        check_registration(url)
+    except TargetRefused as refused:
+        if refused.category == "not an https URL":
+            message = "Use an https URL (plain http only for hosts the operator allows, such as loopback in development)."
+        elif refused.category == "not a public address":
+            message = "Use a public address: this host is or resolves to a loopback, private or reserved address."
+        else:
+            message = f"This URL cannot be used: {refused.category}."
+        raise ValidationError({"url": message}) from None
     with transaction.atomic():
         endpoint, created = WebhookEndpoint.objects.select_for_update().get_or_create(
             client=client, defaults={"url": url}
@@ -124,75 +146,66 @@ def notify(grants, event, *, now=None, extra=None):
             if g.client_id in with_endpoint
         ]
     )
-    ids = [str(d.pk) for d in deliveries]
-    if ids:
-        transaction.on_commit(lambda: _enqueue(ids))
+    if deliveries:
+        enqueue_after_commit(DELIVER_TASK, *[(str(d.pk),) for d in deliveries])
     return deliveries
 
 
-def _enqueue(ids):
-    """Hand deliveries to Celery. With the broker down they stay pending for the redelivery sweep:
-    the grant change has committed and the person's action must not fail because of the vendor's webhook."""
-    from vendors.tasks import deliver_webhook
-
-    for delivery_id in ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except BrokerUnavailable as exc:
-            logger.warning("webhook delivery %s left pending for the redelivery sweep: broker unavailable (%s)",
-                           delivery_id, type(exc).__name__)
-
-
-def redeliver_overdue(*, now=None):
-    """Enqueue again the pending deliveries whose next attempt is overdue by REDELIVER_AFTER; returns how many.
-
-    The outbox row is the source of truth, so a lost Celery message delays a webhook but never drops it.
-    Safe to run twice: deliver() leaves delivered and abandoned deliveries alone.
+def redeliver_overdue(*, now=None, batch_size=REDELIVER_BATCH):
+    """Hand again to Celery every pending delivery whose next attempt is overdue by REDELIVER_AFTER; returns how
+    many. Drains any backlog in batches of `batch_size`. Each batch is claimed (rows locked, SKIP LOCKED where the
+    database has it) and marked (next_attempt_at = now), so a second sweep running at once, or the next one, does
+    not take the same deliveries again within REDELIVER_AFTER. The outbox row is the source of truth: a lost
+    Celery message delays a webhook but never drops it, and deliver() posts each attempt once.
     """
     now = now or timezone.now()
-    ids = [
-        str(pk)
-        for pk in WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now - REDELIVER_AFTER
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:REDELIVER_BATCH]
-    ]
-    _enqueue(ids)
-    return len(ids)
+    queued = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                WebhookDelivery.objects.select_for_update(skip_locked=True)
+                .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now - REDELIVER_AFTER)
+                .order_by("next_attempt_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return queued
+            WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+            enqueue_after_commit(DELIVER_TASK, *[(str(pk),) for pk in ids])
+        queued += len(ids)
+
+
+def claim(delivery_id, *, now):
+    """Take the delivery for one attempt if it is pending and due; returns the lease's end, or None when it is
+    not (delivered, given up, not due yet, or held by another attempt)."""
+    lease_until = now + LEASE
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=lease_until)
+    return lease_until if claimed else None
 
 
 def deliver(delivery_id, *, now=None):
-    """Make one attempt to deliver; returns the delivery. Idempotent: a delivered or abandoned one is left alone.
+    """Make one attempt to deliver; returns the delivery after it, or None when there was nothing to attempt.
 
-    On failure the delivery keeps status pending with next_attempt_at set (back-off), or becomes failed
-    after MAX_ATTEMPTS; the caller (the Celery task) schedules the retry.
+    Idempotent and safe to run concurrently: the attempt is claimed first (claim()), so of two copies of one
+    delivery (a Celery retry and a redelivery, two sweeps) only one posts, and the attempt is recorded once.
+    On failure the delivery keeps status pending with next_attempt_at set (back-off), or becomes failed after
+    MAX_ATTEMPTS; the caller (the Celery task) schedules the retry.
     """
     now = now or timezone.now()
+    lease_until = claim(delivery_id, now=now)
+    if lease_until is None:
+        return None
     delivery = WebhookDelivery.objects.select_related("client__webhook_endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
-        return delivery
+    if delivery is None:  # its client was deleted since
+        return None
     endpoint = getattr(delivery.client, "webhook_endpoint", None)
-    body = json.dumps({"id": str(delivery.pk), **delivery.payload}, separators=(",", ":")).encode()
     status_code, error = None, ""
     if endpoint is None:
-        error = "the client has no webhook endpoint"
+        error = "no webhook endpoint"
     else:
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "VRM-Webhooks/1",
-            "VRM-Event": delivery.event,
-            "VRM-Delivery": str(delivery.pk),
-            SIGNATURE_HEADER: sign(signing_secret(endpoint), body, int(now.timestamp())),
-        }
-        try:
-            response = requests.post(endpoint.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                     allow_redirects=False)
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+        status_code, error = post(endpoint, delivery, now=now)
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = status_code
@@ -206,8 +219,61 @@ def deliver(delivery_id, *, now=None):
         delivery.next_attempt_at = None
     else:
         delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
-    delivery.save()
+    fields = ("attempts", "last_attempt_at", "last_status_code", "last_error", "status", "delivered_at",
+              "next_attempt_at")
+    # Recorded only while this attempt still holds the lease (its next_attempt_at is ours).
+    WebhookDelivery.objects.filter(pk=delivery.pk, next_attempt_at=lease_until).update(
+        **{field: getattr(delivery, field) for field in fields}
+    )
     return delivery
+
+
+def post(endpoint, delivery, *, now):
+    """POST the signed delivery to the endpoint's checked address; returns (status code, error category).
+
+    The vendor sees the category ("could not connect", "timed out", "HTTP 503", ...), never a library's text.
+    Redirects are not followed (a 3xx is a failed attempt).
+    """
+    try:
+        target = resolve_target(endpoint.url)
+    except TargetRefused as refused:
+        return None, f"refused: {refused.category}"
+    body = json.dumps({"id": str(delivery.pk), **delivery.payload}, separators=(",", ":")).encode()
+    default_port = 443 if target.scheme == "https" else 80
+    headers = {
+        "Host": target.host if target.port == default_port else f"{target.host}:{target.port}",
+        "Content-Type": "application/json",
+        "User-Agent": "VRM-Webhooks/1",
+        "VRM-Event": delivery.event,
+        "VRM-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: sign(signing_secret(endpoint), body, int(now.timestamp())),
+    }
+    timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT_SECONDS, read=TIMEOUT_SECONDS)
+    if target.scheme == "https":
+        # Connect to the checked address; the certificate must still name the host in the URL (SNI and check).
+        pool = urllib3.HTTPSConnectionPool(
+            target.address, target.port, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
+            ca_certs=requests.certs.where(), assert_hostname=target.host, server_hostname=target.host,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+    try:
+        response = pool.urlopen("POST", target.path, body=body, headers=headers, redirect=False,
+                                preload_content=False)
+        response.drain_conn()
+    except urllib3.exceptions.NewConnectionError:  # before TimeoutError: urllib3 makes it a subclass of it
+        return None, "could not connect"
+    except urllib3.exceptions.TimeoutError:
+        return None, "timed out"
+    except urllib3.exceptions.SSLError:
+        return None, "could not connect: TLS error"
+    except urllib3.exceptions.HTTPError:
+        return None, "could not connect"
+    finally:
+        pool.close()
+    if not 200 <= response.status < 300:
+        return response.status, f"HTTP {response.status}"
+    return response.status, ""
 
 
 def retry_delay(attempts):

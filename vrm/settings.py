@@ -121,6 +121,12 @@ VRM_MASTER_KEYS = envlist("VRM_MASTER_KEYS") or [local_secret("VRM_MASTER_KEYS",
 VRM_SIGNING_KEY = local_secret("VRM_SIGNING_KEY", "signing_key", new_ed25519_key)
 # HMAC key for pseudonymous person ids in the audit log and receipts; never rotate it (pseudonyms would change).
 VRM_PSEUDONYM_KEY = local_secret("VRM_PSEUDONYM_KEY", "pseudonym_key", lambda: secrets.token_urlsafe(32))
+# HMAC key from which each webhook endpoint's signing secret is derived; its own key, so rotating SECRET_KEY
+# leaves vendors' signature checks working. Rotating this one changes every endpoint's secret.
+VRM_WEBHOOK_KEY = local_secret("VRM_WEBHOOK_KEY", "webhook_key", lambda: secrets.token_urlsafe(32))
+# Webhook targets are public addresses only; these host names (or IP addresses) may also be loopback or private
+# (an on-premise receiver). With DEBUG on, loopback is allowed as well.
+VRM_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in envlist("VRM_WEBHOOK_ALLOWED_HOSTS")]
 # Stated in consent receipts: the jurisdiction whose law governs the consent.
 VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
 # Days a vendor has to confirm a deletion request before it is shown as overdue.
@@ -375,6 +381,9 @@ if CELERY_BROKER_URL == "filesystem://":
         (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport, kept alive across a broker restart with unacknowledged messages (vrm/broker.py).
+        CELERY_BROKER_TRANSPORT = "vrm.broker:Transport"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,6 +1,11 @@
-"""Faults, against the live server: with the Celery broker unreachable the web side keeps serving and
-enforcing; a database error inside a request's transaction is a clean problem response and leaves no
-half-written record, grant or audit entry."""
+"""Faults, against the live server: with the Celery broker unreachable or hung the web side keeps serving and
+enforcing, a person's action and a sweep are not held by publish retries, and erasure still succeeds; a
+database error inside a request's transaction is a clean problem response and leaves no half-written record,
+grant or audit entry."""
+
+import logging
+import re
+import time
 
 import pytest
 import requests
@@ -8,13 +13,25 @@ from django.db import OperationalError
 
 from audit import log as audit_log
 from audit.models import AuditEntry
+from consents.expiry import expire_due_grants
 from consents.grants import revoke_grant
 from consents.models import Grant
+from tests.factories import (
+    PASSWORD,
+    REDIRECT_URI,
+    PersonFactory,
+    issue_token,
+    make_client,
+    make_grant,
+    pkce_pair,
+)
+from tests.integration.own_broker import hung_broker
 from tests.integration.test_oauth_flow import ConsentForm, browser_of
-from tests.factories import REDIRECT_URI, issue_token, make_client, make_grant, pkce_pair
-from vendors.models import AuthorizationCode, WebhookEndpoint
+from tests.integration.test_sweeps import many_due_grants
+from vendors.models import AuthorizationCode, WebhookDelivery, WebhookEndpoint
+from vrm import celery as vrm_celery
 from vrm.celery import app as celery_app
-from vrm.models import VaultRecord
+from vrm.models import Vault, VaultRecord
 from vrm.problems import problem_uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -25,9 +42,12 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"  # the discard port: nothing listen
 @pytest.fixture
 def broker_down(monkeypatch):
     """Point the (web side's) Celery app at a broker that refuses connections, with a fresh producer pool."""
-    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)  # Celery reads it before its own setting
+    # The setting before the env var, which Celery reads first: monkeypatch puts back what it reads now.
     monkeypatch.setattr(celery_app.conf, "broker_url", UNREACHABLE_BROKER)
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
     monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    vrm_celery._paused_until.clear()
     assert celery_app.connection_for_write().as_uri().endswith("@127.0.0.1:9/0")
     yield
     if celery_app._pool is not None:
@@ -62,6 +82,48 @@ def test_with_the_broker_down_revoking_a_grant_whose_vendor_has_a_webhook_still_
 
     assert after.status_code == 401
     assert grant.client.webhook_deliveries.filter(event="grant.revoked").count() == 1  # kept for when it returns
+
+
+def test_with_the_broker_down_erasing_an_account_succeeds(client, broker_down):
+    person = PersonFactory()
+    client.force_login(person)
+
+    response = client.post("/accounts/delete/", {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert Vault.objects.get(person=person).key_ref is None  # erased; the purge follows with the beat sweep
+
+
+PUBLISH_FAILED = re.compile(r"broker unavailable \(\w+ after ([\d.]+) s")
+
+
+def test_with_the_broker_hung_revokes_and_an_expiry_run_are_not_held_by_publish_retries(monkeypatch, caplog):
+    """The broker accepts connections and never answers. Each publish is one bounded attempt (one connection,
+    no retries), after which the process pauses sending; every webhook waits in the outbox."""
+    caplog.set_level(logging.WARNING, logger="vrm.celery")
+    revoked = [make_grant() for _ in range(5)]
+    for grant in revoked:
+        WebhookEndpoint.objects.create(client=grant.client, url="https://shop.example/hooks")
+    many_due_grants(100)
+    due_client = Grant.objects.filter(status=Grant.Status.ACTIVE).exclude(pk__in=[g.pk for g in revoked]).first().client
+    WebhookEndpoint.objects.create(client=due_client, url="https://shop.example/hooks")
+
+    with hung_broker(monkeypatch) as broker:
+        timings = []
+        for grant in revoked:
+            started = time.monotonic()
+            revoke_grant(grant, actor=grant.person)
+            timings.append(time.monotonic() - started)
+        started = time.monotonic()
+        expired = expire_due_grants(batch_size=25)
+        print(f"revoke with the broker hung: {[round(t, 3) for t in timings]} s; expiry of 100: "
+              f"{time.monotonic() - started:.2f} s; connections to the broker: {len(broker.connections)}")
+        connections = len(broker.connections)
+
+    attempts = [float(m.group(1)) for m in map(PUBLISH_FAILED.search, caplog.messages) if m]
+    assert expired == 100 and WebhookDelivery.objects.filter(status="pending").count() == 105
+    assert 1 <= len(attempts) == connections  # one connection per attempt: no publish retries
+    assert all(seconds <= vrm_celery.PUBLISH_TIMEOUT_SECONDS + 1 for seconds in attempts)
 
 
 @pytest.fixture

@@ -50,13 +50,65 @@ def test_a_failed_attempt_is_recorded_and_backs_off_then_gives_up():
         now = timezone.now()
 
         first = webhooks.deliver(delivery_id, now=now)
+        last = first
         for _ in range(webhooks.MAX_ATTEMPTS - 1):
-            last = webhooks.deliver(delivery_id, now=now)
-        after_giving_up = webhooks.deliver(delivery_id, now=now)
+            last = webhooks.deliver(delivery_id, now=last.next_attempt_at)
+        after_giving_up = webhooks.deliver(delivery_id, now=now + timedelta(days=1))
 
+    stored = WebhookDelivery.objects.get(pk=delivery_id)
     assert first.last_status_code == 500 and first.next_attempt_at == now + timedelta(seconds=30)
-    assert last.status == WebhookDelivery.Status.FAILED and last.attempts == webhooks.MAX_ATTEMPTS
-    assert after_giving_up.attempts == webhooks.MAX_ATTEMPTS and len(receiver.requests) == webhooks.MAX_ATTEMPTS
+    assert first.last_error == "HTTP 500"
+    assert last.status == WebhookDelivery.Status.FAILED and stored.attempts == webhooks.MAX_ATTEMPTS
+    assert after_giving_up is None and len(receiver.requests) == webhooks.MAX_ATTEMPTS
+
+
+def revoked_delivery(client):
+    grant = make_grant(client=client)
+    revoke_grant(grant, actor=grant.person)
+    return WebhookDelivery.objects.get(client=client).pk
+
+
+def test_an_attempt_before_the_back_off_ends_posts_nothing():
+    with webhook_receiver(status=503) as receiver:
+        client, _ = make_client()
+        webhooks.set_endpoint(client, receiver.url)
+        delivery_id = revoked_delivery(client)
+        now = timezone.now()
+        webhooks.deliver(delivery_id, now=now)
+
+        early = webhooks.deliver(delivery_id, now=now + timedelta(seconds=29))
+
+    assert early is None and len(receiver.requests) == 1
+    assert WebhookDelivery.objects.get(pk=delivery_id).attempts == 1
+
+
+def test_a_delivery_claimed_by_one_attempt_is_not_posted_by_a_second_copy():
+    with webhook_receiver() as receiver:
+        client, _ = make_client()
+        webhooks.set_endpoint(client, receiver.url)
+        delivery_id = revoked_delivery(client)
+        now = timezone.now()
+        lease = webhooks.claim(delivery_id, now=now)  # a first copy is posting
+
+        second = webhooks.deliver(delivery_id, now=now)
+
+    assert lease == now + webhooks.LEASE
+    assert second is None and receiver.requests == []
+    assert WebhookDelivery.objects.get(pk=delivery_id).attempts == 0
+
+
+def test_an_attempt_whose_lease_ran_out_is_taken_up_again_and_recorded_once():
+    with webhook_receiver() as receiver:
+        client, _ = make_client()
+        webhooks.set_endpoint(client, receiver.url)
+        delivery_id = revoked_delivery(client)
+        now = timezone.now()
+        webhooks.claim(delivery_id, now=now)  # a worker claimed it and died
+
+        taken_up = webhooks.deliver(delivery_id, now=now + webhooks.LEASE)
+
+    assert taken_up.status == WebhookDelivery.Status.DELIVERED and len(receiver.requests) == 1
+    assert WebhookDelivery.objects.get(pk=delivery_id).attempts == 1
 
 
 def test_the_task_is_queued_only_after_the_grant_change_commits(django_capture_on_commit_callbacks):
@@ -144,15 +196,47 @@ def overdue_delivery(client, *, late_by, status=WebhookDelivery.Status.PENDING):
     )
 
 
-def test_the_redelivery_sweep_takes_only_pending_deliveries_whose_attempt_is_overdue(monkeypatch):
+def test_the_redelivery_sweep_takes_only_pending_deliveries_whose_attempt_is_overdue(django_capture_on_commit_callbacks):
     client, _ = make_client()
     webhooks.set_endpoint(client, "https://shop.example/hooks")
     lost = overdue_delivery(client, late_by=timedelta(minutes=10))
-    overdue_delivery(client, late_by=timedelta(minutes=1))  # its Celery retry is still due to fire
+    retrying = overdue_delivery(client, late_by=timedelta(minutes=1))  # its Celery retry is still due to fire
     overdue_delivery(client, late_by=timedelta(hours=1), status=WebhookDelivery.Status.DELIVERED)
-    enqueued = []
-    monkeypatch.setattr(webhooks, "_enqueue", enqueued.extend)
+    now = timezone.now()
 
-    count = webhooks.redeliver_overdue()
+    with django_capture_on_commit_callbacks() as callbacks:
+        count = webhooks.redeliver_overdue(now=now)
 
-    assert count == 1 and enqueued == [str(lost.pk)]
+    assert count == 1 and len(callbacks) == 1
+    assert WebhookDelivery.objects.get(pk=lost.pk).next_attempt_at == now  # marked as handed over
+    assert WebhookDelivery.objects.get(pk=retrying.pk).next_attempt_at < now
+
+
+def test_the_redelivery_sweep_drains_a_backlog_in_batches_and_a_second_run_takes_nothing(
+    django_capture_on_commit_callbacks,
+):
+    client, _ = make_client()
+    for _ in range(7):
+        overdue_delivery(client, late_by=timedelta(minutes=10))
+    now = timezone.now()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = webhooks.redeliver_overdue(now=now, batch_size=3)
+    with django_capture_on_commit_callbacks() as again:
+        second = webhooks.redeliver_overdue(now=now + timedelta(minutes=1), batch_size=3)
+
+    assert first == 7 and len(callbacks) == 3  # batches of 3, 3 and 1, each sent after its commit
+    assert second == 0 and again == []
+    assert not WebhookDelivery.objects.filter(next_attempt_at__lt=now).exists()
+
+
+def test_the_signing_secret_survives_a_secret_key_rotation_and_follows_its_own_key(settings):
+    client, _ = make_client()
+    endpoint, secret = webhooks.set_endpoint(client, "https://shop.example/hooks")
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a rotated secret key " * 3, [settings.SECRET_KEY]
+    after_rotation = webhooks.signing_secret(endpoint)
+    settings.VRM_WEBHOOK_KEY = "another webhook key"
+    under_another_key = webhooks.signing_secret(endpoint)
+
+    assert after_rotation == secret and under_another_key != secret

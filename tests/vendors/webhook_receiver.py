@@ -8,7 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Receiver:
     def __init__(self, status=200):
         self.status = status
+        self.location = None  # sent as Location when set (a redirecting receiver)
         self.requests = []  # (headers dict, body bytes)
+        self.statuses = []  # the status answered to each request, in order
         self.url = ""
 
 
@@ -19,8 +21,12 @@ def webhook_receiver(status=200):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status = receiver.status
             receiver.requests.append((dict(self.headers.items()), body))
-            self.send_response(receiver.status)
+            receiver.statuses.append(status)
+            self.send_response(status)
+            if receiver.location:
+                self.send_header("Location", receiver.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

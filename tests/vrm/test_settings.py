@@ -15,6 +15,7 @@ PRODUCTION = {
     "VRM_MASTER_KEYS": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     "VRM_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     "VRM_PSEUDONYM_KEY": "pseudonym-key-for-tests-0123456789abcdef",
+    "VRM_WEBHOOK_KEY": "webhook-key-for-tests-0123456789abcdef",
     "ALLOWED_HOSTS": "vrm.example.org",
     # Tests run their production processes on the embedded services, opted in by name.
     "VRM_ALLOW_EMBEDDED": "sqlite,filesystem-broker,local-cache,console-email",
@@ -37,7 +38,8 @@ def run_python(code_or_args, env_overrides, drop=()):
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "VRM_MASTER_KEYS", "VRM_SIGNING_KEY", "VRM_PSEUDONYM_KEY", "ALLOWED_HOSTS"]
+    "missing",
+    ["SECRET_KEY", "VRM_MASTER_KEYS", "VRM_SIGNING_KEY", "VRM_PSEUDONYM_KEY", "VRM_WEBHOOK_KEY", "ALLOWED_HOSTS"],
 )
 def test_it_refuses_to_start_in_production_without_each_secret(missing, tmp_path):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
