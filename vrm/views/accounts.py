@@ -17,8 +17,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from people import erasure
 from vrm import accounts
-from vrm.forms.accounts import CodeForm, DeleteAccountForm, LoginForm, PasswordConfirmForm, SignupForm
+from vrm.forms.accounts import (
+    CodeForm,
+    DeleteAccountForm,
+    LoginForm,
+    PasswordConfirmForm,
+    SignupForm,
+)
 
 PENDING_USER, PENDING_BACKEND, PENDING_SINCE, PENDING_NEXT = (
     "vrm_2fa_user", "vrm_2fa_backend", "vrm_2fa_since", "vrm_2fa_next",
@@ -189,7 +196,7 @@ def two_factor_disable(request):
 def delete_account(request):
     form = DeleteAccountForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        accounts.erase_account(request.user)
+        erasure.erase_person(request.user, actor=request.user)
         auth_logout(request)
         messages.success(request, "Your account is deleted. Your profile can no longer be decrypted by anyone.")
         return redirect("home")

@@ -6,8 +6,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from people.export import export_for_person
 from vrm import catalogue
-from vrm.export import export_for_person
 from vrm.views.profile import person_required
 
 

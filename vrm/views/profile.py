@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vrm import catalogue, crypto, profile, vault
+from people import profile
+from vrm import catalogue, crypto, vault
 from vrm.forms.profile import CategoryForm, CustomAttributeForm
 
 logger = logging.getLogger(__name__)
