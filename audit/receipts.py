@@ -20,9 +20,9 @@ from django.utils.duration import duration_iso_string
 
 from audit import signing, standalone_verify
 from audit.chain import format_time
-from audit.log import insert_rows
 from audit.models import Receipt
 from audit.pseudonyms import pseudonym_for
+from audit.rows import insert_rows
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
 
 RECEIPT_SCHEMA = "vrm-consent-receipt/1 (after ISO/IEC TS 27560 and Kantara Consent Receipt v1.1)"
