@@ -31,6 +31,7 @@ from audit.serializers import (
     VerifiedReceiptSerializer,
     VerifyReceiptInputSerializer,
 )
+from consents import selectors as consents_selectors
 from vendors.api.authentication import BearerTokenAuthentication
 from vendors.api.exceptions import problem
 
@@ -173,7 +174,7 @@ class AuditGrantsView(AuditAPIView):
         responses={200: AuditGrantSerializer(many=True)},
     )
     def get(self, request):
-        page = self.paginate_queryset(selectors.grants_for_audit(self.filters(GrantFilterForm)))
+        page = self.paginate_queryset(consents_selectors.grants_for_audit(self.filters(GrantFilterForm)))
         return self.get_paginated_response([selectors.describe_grant(g) for g in page])
 
 
@@ -184,7 +185,7 @@ class AuditOverdueView(AuditAPIView):
 
     @extend_schema(operation_id="audit_overdue_deletions", responses={200: AuditGrantSerializer(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(selectors.overdue_deletions())
+        page = self.paginate_queryset(consents_selectors.overdue_deletions())
         return self.get_paginated_response([selectors.describe_grant(g) for g in page])
 
 
@@ -215,7 +216,7 @@ class AuditStatusView(AuditAPIView):
             "problem": (run.problem or None) if run else None,
             "problem_seq": run.problem_seq if run else None,
             "latest_checkpoint": checkpoint_record(checkpoint) if checkpoint else None,
-            "overdue_deletions": selectors.overdue_deletions().count(),
+            "overdue_deletions": consents_selectors.overdue_deletions().count(),
             "pending_entries": pending,
             "oldest_pending_at": oldest_pending_at,
         })

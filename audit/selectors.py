@@ -1,12 +1,10 @@
 """Reads of the audit log, receipts and checkpoints (for the person, the vendor API and the auditor)."""
 
 from django.db.models import Count, F, Max
-from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
 from audit.models import AuditEntry, Checkpoint, Receipt, VerificationRun
 from audit.pseudonyms import pseudonym_for
-from consents.models import Grant
 
 
 def history_for_person(person, *, client=None, since=None, until=None):
@@ -39,18 +37,6 @@ def receipts_for_grant(grant):
     return Receipt.objects.filter(grant_id=grant.pk).order_by("-version")
 
 
-def grant_of_person(person, grant_id):
-    return Grant.objects.filter(pk=grant_id, person=person).first()
-
-
-def receipt_of_person(person, receipt_id):
-    """The receipt if it belongs to one of this person's grants, else None."""
-    receipt = Receipt.objects.filter(pk=receipt_id).first()
-    if receipt is None or grant_of_person(person, receipt.grant_id) is None:
-        return None
-    return receipt
-
-
 def receipt_of_grant(grant_id, receipt_id):
     """The receipt if it was issued for this grant, else None (a vendor's token sees its own grant only)."""
     return Receipt.objects.filter(pk=receipt_id, grant_id=grant_id).first()
@@ -71,13 +57,9 @@ ENTRY_FILTERS = {
     "event": "event", "outcome": "outcome", "grant": "grant_id", "person": "person",
     "since": "at__gte", "until": "at__lt",
 }
-GRANT_FILTERS = {
-    "vendor": "client__vendor", "status": "status", "purpose": "purpose",
-    "since": "created_at__gte", "until": "created_at__lt",
-}
 
 
-def _filtered(queryset, filters, lookups):
+def filtered(queryset, filters, lookups):
     for field, lookup in lookups.items():
         if filters.get(field):
             queryset = queryset.filter(**{lookup: filters[field]})
@@ -89,26 +71,10 @@ def entries_for_audit(filters):
 
     The auditor sees the chain: every entry with its seq and hash. A vendor access joins it when the
     sequencer has chained it, normally well within a second (see pending_summary)."""
-    entries = _filtered(AuditEntry.objects.chained(), filters, ENTRY_FILTERS)
+    entries = filtered(AuditEntry.objects.chained(), filters, ENTRY_FILTERS)
     if filters.get("vendor"):
         entries = entries.filter(client_pk__in=filters["vendor"].clients.values("pk"))
     return entries.order_by("-seq")
-
-
-def grants_for_audit(filters):
-    """Grants matching a GrantFilterForm's cleaned data (created in the time range), newest first."""
-    grants = _filtered(Grant.objects.select_related("client__vendor"), filters, GRANT_FILTERS)
-    return grants.order_by("-created_at", "-id")
-
-
-def overdue_deletions(now=None):
-    """Grants whose retention ended without the vendor confirming deletion, longest overdue first."""
-    now = now or timezone.now()
-    return (
-        Grant.objects.select_related("client__vendor")
-        .filter(retention_ends_at__lt=now, deletion_confirmed_at__isnull=True)
-        .order_by("retention_ends_at")
-    )
 
 
 def _clients_by_pk(client_pks):

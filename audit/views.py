@@ -14,6 +14,7 @@ from audit import log as audit_log
 from audit import selectors, signing
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
+from consents import selectors as consents_selectors
 
 PAGE_SIZE = 50
 
@@ -55,7 +56,7 @@ def overview(request):
     return render(request, "audit/overview.html", {
         "run": selectors.latest_verification(),
         "checkpoint": selectors.checkpoints().first(),
-        "overdue_count": selectors.overdue_deletions().count(),
+        "overdue_count": consents_selectors.overdue_deletions().count(),
         "pending": audit_log.pending_summary(),
     })
 
@@ -66,7 +67,7 @@ def grants(request):
     form = GrantFilterForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
     filters = form.cleaned_data if request.GET and valid else {}
-    selection = selectors.grants_for_audit(filters) if valid else selectors.grants_for_audit({}).none()
+    selection = consents_selectors.grants_for_audit(filters) if valid else consents_selectors.grants_for_audit({}).none()
     export = request.GET.get("export")
     if export in ("csv", "jsonl") and valid:
         return _export(export, "grants", selectors.GRANT_COLUMNS, selectors.iterate_described_grants(selection))
@@ -110,7 +111,7 @@ def checkpoints(request):
 @auditor_required
 def overdue(request):
     now = timezone.now()
-    grants = [(selectors.describe_grant(g), now - g.retention_ends_at) for g in selectors.overdue_deletions(now)[:500]]
+    grants = [(selectors.describe_grant(g), now - g.retention_ends_at) for g in consents_selectors.overdue_deletions(now)[:500]]
     return render(request, "audit/overdue.html", {"grants": grants})
 
 

@@ -2,8 +2,10 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
-from audit.selectors import access_stats_for_grants, history_for_person
+from audit.models import Receipt
+from audit.selectors import access_stats_for_grants, filtered, history_for_person
 from consents.models import Grant
 
 DASHBOARD_PAGE_SIZE = 100
@@ -40,3 +42,34 @@ def grant_of_person(person, grant_id):
 def access_history(grant):
     """Every audit entry about this grant (vendor reads and writes, and changes), newest first."""
     return history_for_person(grant.person).filter(grant_id=grant.pk)
+
+
+def receipt_of_person(person, receipt_id):
+    """The receipt if it belongs to one of this person's grants, else None."""
+    receipt = Receipt.objects.filter(pk=receipt_id).first()
+    if receipt is None or grant_of_person(person, receipt.grant_id) is None:
+        return None
+    return receipt
+
+
+# Filter form field -> ORM lookup for the auditor's grant list; a field left empty does not filter.
+GRANT_FILTERS = {
+    "vendor": "client__vendor", "status": "status", "purpose": "purpose",
+    "since": "created_at__gte", "until": "created_at__lt",
+}
+
+
+def grants_for_audit(filters):
+    """Grants matching a GrantFilterForm's cleaned data (created in the time range), newest first."""
+    grants = filtered(Grant.objects.select_related("client__vendor"), filters, GRANT_FILTERS)
+    return grants.order_by("-created_at", "-id")
+
+
+def overdue_deletions(now=None):
+    """Grants whose retention ended without the vendor confirming deletion, longest overdue first."""
+    now = now or timezone.now()
+    return (
+        Grant.objects.select_related("client__vendor")
+        .filter(retention_ends_at__lt=now, deletion_confirmed_at__isnull=True)
+        .order_by("retention_ends_at")
+    )
