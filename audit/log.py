@@ -206,22 +206,18 @@ def _moment(now):
     return (now or timezone.now()).astimezone(dt_timezone.utc)
 
 
-def _iso(value):
-    return chain.format_time(value) if value else None
-
-
 def grant_snapshot(grant):
     """The grant's terms and status as recorded with each event (ids and terms, never profile values)."""
     return {
         "status": grant.status,
         "scopes": sorted(grant.scopes),
         "purpose": grant.purpose,
-        "starts_at": _iso(grant.starts_at),
-        "expires_at": _iso(grant.expires_at),
+        "starts_at": chain.format_optional_time(grant.starts_at),
+        "expires_at": chain.format_optional_time(grant.expires_at),
         "retention_seconds": int(grant.retention.total_seconds()),
         "max_reads_per_day": grant.max_reads_per_day,
-        "paused_until": _iso(grant.paused_until),
-        "retention_ends_at": _iso(grant.retention_ends_at),
+        "paused_until": chain.format_optional_time(grant.paused_until),
+        "retention_ends_at": chain.format_optional_time(grant.retention_ends_at),
     }
 
 

@@ -1,8 +1,12 @@
 """Reads of the audit log, receipts and checkpoints (for the person, the vendor API and the auditor)."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Count, F, Max
 from django.utils.duration import duration_iso_string
 
+from audit.log import pending_summary
 from audit.models import AuditEntry, Checkpoint, Receipt, VerificationRun
 from audit.pseudonyms import pseudonym_for
 
@@ -48,6 +52,21 @@ def latest_verification():
 
 def checkpoints():
     return Checkpoint.objects.order_by("-size", "-signed_at")
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """What the auditor sees first: the last verification run, the latest checkpoint, what waits to be chained."""
+
+    run: VerificationRun | None
+    checkpoint: Checkpoint | None
+    pending: int
+    oldest_pending_at: datetime | None
+
+
+def chain_status() -> ChainStatus:
+    """The chain's status for the auditor's overview and the audit API's status (three queries)."""
+    return ChainStatus(latest_verification(), checkpoints().first(), *pending_summary())
 
 
 # ---------------------------------------------------------------- the auditor's view
@@ -124,7 +143,8 @@ GRANT_COLUMNS = (
 )
 
 
-def _iso(value):
+def isoformat_or_none(value):
+    """ISO 8601 as Python writes it, or None for a time not set."""
     return value.isoformat() if value else None
 
 
@@ -134,11 +154,11 @@ def describe_grant(grant):
         "id": str(grant.pk), "person": pseudonym_for(grant.person_id),
         "vendor": grant.client.vendor.name if grant.client.vendor else "", "client_id": grant.client.client_id,
         "client_name": grant.client.name, "status": grant.status, "purpose": grant.purpose,
-        "purpose_text": grant.purpose_text, "scopes": sorted(grant.scopes), "starts_at": _iso(grant.starts_at),
-        "expires_at": _iso(grant.expires_at), "retention": duration_iso_string(grant.retention),
-        "max_reads_per_day": grant.max_reads_per_day, "ended_at": _iso(grant.ended_at),
-        "retention_ends_at": _iso(grant.retention_ends_at), "deletion_requested_at": _iso(grant.deletion_requested_at),
-        "deletion_confirmed_at": _iso(grant.deletion_confirmed_at), "created_at": _iso(grant.created_at),
+        "purpose_text": grant.purpose_text, "scopes": sorted(grant.scopes), "starts_at": isoformat_or_none(grant.starts_at),
+        "expires_at": isoformat_or_none(grant.expires_at), "retention": duration_iso_string(grant.retention),
+        "max_reads_per_day": grant.max_reads_per_day, "ended_at": isoformat_or_none(grant.ended_at),
+        "retention_ends_at": isoformat_or_none(grant.retention_ends_at), "deletion_requested_at": isoformat_or_none(grant.deletion_requested_at),
+        "deletion_confirmed_at": isoformat_or_none(grant.deletion_confirmed_at), "created_at": isoformat_or_none(grant.created_at),
     }
 
 
