@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit import log as audit_log
 from audit import selectors
 from audit.checkpoints import checkpoint_record
 from audit.exports import log_export_lines
@@ -205,9 +204,8 @@ class AuditStatusView(AuditAPIView):
 
     @extend_schema(operation_id="audit_status", responses={200: ChainStatusSerializer})
     def get(self, request):
-        run = selectors.latest_verification()
-        checkpoint = selectors.checkpoints().first()
-        pending, oldest_pending_at = audit_log.pending_summary()
+        status = selectors.chain_status()
+        run, checkpoint = status.run, status.checkpoint
         return Response({
             "verified": run.ok if run else None,
             "verified_size": run.verified_size if run else None,
@@ -217,8 +215,8 @@ class AuditStatusView(AuditAPIView):
             "problem_seq": run.problem_seq if run else None,
             "latest_checkpoint": checkpoint_record(checkpoint) if checkpoint else None,
             "overdue_deletions": consents_selectors.overdue_deletions().count(),
-            "pending_entries": pending,
-            "oldest_pending_at": oldest_pending_at,
+            "pending_entries": status.pending,
+            "oldest_pending_at": status.oldest_pending_at,
         })
 
 

@@ -10,7 +10,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from audit import log as audit_log
 from audit import selectors, signing
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
@@ -53,11 +52,12 @@ def _query_without(request, *names):
 @require_GET
 @auditor_required
 def overview(request):
+    status = selectors.chain_status()
     return render(request, "audit/overview.html", {
-        "run": selectors.latest_verification(),
-        "checkpoint": selectors.checkpoints().first(),
+        "run": status.run,
+        "checkpoint": status.checkpoint,
         "overdue_count": consents_selectors.overdue_deletions().count(),
-        "pending": audit_log.pending_summary(),
+        "pending": (status.pending, status.oldest_pending_at),
     })
 
 
