@@ -2,8 +2,6 @@
 change it. Thin views: a form checks the input, one service in consents.grants makes the change."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,17 +12,7 @@ from consents import selectors
 from consents.exceptions import GrantError
 from consents.lifecycle_forms import NarrowForm, PauseForm, ReasonForm, ShortenForm
 from vrm.catalogue import SCOPES
-
-
-def person_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_person:
-            raise PermissionDenied("Only persons have connections.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
+from vrm.views.profile import person_required
 
 
 def _grant_or_404(request, grant_id):
