@@ -20,14 +20,19 @@ def run_lint_imports(root):
     )
 
 
+def copy_of_the_code(root):
+    for package in PACKAGES:
+        shutil.copytree(BASE_DIR / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(BASE_DIR / ".importlinter", root / ".importlinter")
+    return root
+
+
 def test_the_code_keeps_the_import_contracts():
     assert lint_imports(config_filename=str(BASE_DIR / ".importlinter"), no_cache=True) == 0
 
 
 def test_an_upward_import_breaks_the_layers_contract(tmp_path):
-    for package in PACKAGES:
-        shutil.copytree(BASE_DIR / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(BASE_DIR / ".importlinter", tmp_path / ".importlinter")
+    copy_of_the_code(tmp_path)
     with open(tmp_path / "vrm" / "crypto.py", "a") as module:
         module.write("\nfrom consents import grants  # noqa\n")
 
@@ -39,9 +44,7 @@ def test_an_upward_import_breaks_the_layers_contract(tmp_path):
 
 
 def test_a_cycle_between_two_modules_breaks_the_siblings_contract(tmp_path):
-    for package in PACKAGES:
-        shutil.copytree(BASE_DIR / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(BASE_DIR / ".importlinter", tmp_path / ".importlinter")
+    copy_of_the_code(tmp_path)
     with open(tmp_path / "audit" / "chain.py", "a") as module:
         module.write("\n\ndef late():\n    from audit import log  # noqa\n")
 
