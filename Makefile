@@ -33,9 +33,18 @@ browser:
 	  else echo "Install Debian's chromium and chromium-driver (sudo apt-get install chromium chromium-driver)" >&2; exit 1; fi; \
 	fi
 
-# Every test. With DATABASE_URL / VRM_KEYSTORE_URL / CELERY_BROKER_URL / CACHE_URL set, on those servers.
+# Every test, as CI runs it. With DATABASE_URL / VRM_KEYSTORE_URL / CELERY_BROKER_URL / CACHE_URL set, on those
+# servers. Unit and browser tests spread over the cores (pytest-xdist: each worker has its own test databases, key
+# store database and Celery queue); the integration tests (Celery workers, restarted servers, load) run one at a
+# time after them, since they measure behaviour under the load they make themselves.
+PARALLEL ?= auto
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PARALLEL) -m "not integration"
+	$(BIN)/pytest -m integration
+
+# The inner loop: no browser, no integration tests (no worker processes, no server restarts), spread over the cores.
+test-fast: install
+	$(BIN)/pytest -n $(PARALLEL) -m "not e2e and not integration"
 
 clean:
 	rm -rf $(VENV) var staticfiles

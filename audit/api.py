@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit import log as audit_log
 from audit import selectors
 from audit.checkpoints import checkpoint_record
 from audit.exports import log_export_lines
@@ -31,6 +30,7 @@ from audit.serializers import (
     VerifiedReceiptSerializer,
     VerifyReceiptInputSerializer,
 )
+from consents import selectors as consents_selectors
 from vendors.api.authentication import BearerTokenAuthentication
 from vendors.api.permissions import GrantPermission
 from vendors.api.schema import refusals
@@ -174,7 +174,7 @@ class AuditGrantsView(AuditAPIView):
         responses={200: AuditGrantSerializer(many=True)},
     )
     def get(self, request):
-        page = self.paginate_queryset(selectors.grants_for_audit(self.filters(GrantFilterForm)))
+        page = self.paginate_queryset(consents_selectors.grants_for_audit(self.filters(GrantFilterForm)))
         return self.get_paginated_response([selectors.describe_grant(g) for g in page])
 
 
@@ -185,7 +185,7 @@ class AuditOverdueView(AuditAPIView):
 
     @extend_schema(operation_id="audit_overdue_deletions", responses={200: AuditGrantSerializer(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(selectors.overdue_deletions())
+        page = self.paginate_queryset(consents_selectors.overdue_deletions())
         return self.get_paginated_response([selectors.describe_grant(g) for g in page])
 
 
@@ -205,9 +205,8 @@ class AuditStatusView(AuditAPIView):
 
     @extend_schema(operation_id="audit_status", responses={200: ChainStatusSerializer})
     def get(self, request):
-        run = selectors.latest_verification()
-        checkpoint = selectors.checkpoints().first()
-        pending, oldest_pending_at = audit_log.pending_summary()
+        status = selectors.chain_status()
+        run, checkpoint = status.run, status.checkpoint
         return Response({
             "verified": run.ok if run else None,
             "verified_size": run.verified_size if run else None,
@@ -216,9 +215,9 @@ class AuditStatusView(AuditAPIView):
             "problem": (run.problem or None) if run else None,
             "problem_seq": run.problem_seq if run else None,
             "latest_checkpoint": checkpoint_record(checkpoint) if checkpoint else None,
-            "overdue_deletions": selectors.overdue_deletions().count(),
-            "pending_entries": pending,
-            "oldest_pending_at": oldest_pending_at,
+            "overdue_deletions": consents_selectors.overdue_deletions().count(),
+            "pending_entries": status.pending,
+            "oldest_pending_at": status.oldest_pending_at,
         })
 
 

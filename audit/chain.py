@@ -23,6 +23,11 @@ def format_time(value):
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def format_optional_time(value):
+    """format_time, or None for a time not set (a grant's ended_at while it is live)."""
+    return format_time(value) if value else None
+
+
 # The keys of the body that is hashed (see standalone_verify's docstring), in the order of ROW_COLUMNS after
 # seq and hash.
 BODY_KEYS = (

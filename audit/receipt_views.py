@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit import selectors, signing
+from audit import signing
 from audit.forms import VerifyReceiptForm
 from audit.receipts import ReceiptNotVerified, verify_receipt_document
+from consents import selectors as consents_selectors
 
 # The consents app's page for one grant (where the person revokes it); receipts link there.
 GRANT_PAGE_URL_NAME = "consents:grant_detail"
@@ -20,7 +21,7 @@ GRANT_PAGE_URL_NAME = "consents:grant_detail"
 @require_GET
 def download(request, receipt_id):
     """The receipt as a JSON file (readable receipt + its JWS), only for the person whose grant it is."""
-    receipt = selectors.receipt_of_person(request.user, receipt_id)
+    receipt = consents_selectors.receipt_of_person(request.user, receipt_id)
     if receipt is None:
         raise Http404("No such receipt.")
     body = json.dumps(receipt.document(), indent=2, ensure_ascii=False) + "\n"
@@ -33,7 +34,7 @@ def download(request, receipt_id):
 @require_GET
 def withdraw(request, grant_id):
     """The withdrawal method named in every receipt: the person's page for that grant."""
-    if selectors.grant_of_person(request.user, grant_id) is None:
+    if consents_selectors.grant_of_person(request.user, grant_id) is None:
         raise Http404("No such grant.")
     try:
         return redirect(reverse(GRANT_PAGE_URL_NAME, args=[grant_id]))

@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils.duration import duration_iso_string
 
 from audit import signing, standalone_verify
-from audit.chain import format_time
-from audit.log import insert_rows
+from audit.chain import format_optional_time
 from audit.models import Receipt
-from audit.pseudonyms import subject_for_grant
+from vrm.pseudonyms import subject_for_grant
+from audit.rows import insert_rows
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
 from vrm.errors import DomainError
 
@@ -40,10 +40,6 @@ class ReceiptNotVerified(DomainError):
     """A receipt that is malformed or whose signature does not check out; the message says which."""
 
     problem_type = "receipt-not-verified"
-
-
-def _iso(value):
-    return format_time(value) if value else None
 
 
 # Stands for the grant id in the withdrawal URL, which is resolved once rather than once per receipt.
@@ -73,7 +69,7 @@ def build_payload(grant, *, receipt_id, version, event, entry, now):
         "record_id": str(grant.pk),
         "record_version": version,
         "event": event,
-        "issued_at": _iso(now),
+        "issued_at": format_optional_time(now),
         "issuer": settings.SITE_URL,
         "jurisdiction": settings.VRM_JURISDICTION,
         "language": settings.LANGUAGE_CODE,
@@ -94,14 +90,14 @@ def build_payload(grant, *, receipt_id, version, event, entry, now):
         "scopes": sorted(grant.scopes),
         "requested_scopes": sorted(grant.requested_scopes),
         "data_categories": [{"code": c, "label": CATEGORIES[c][0]} for c in categories],
-        "start": _iso(grant.starts_at),
-        "expiry": _iso(grant.expires_at),
+        "start": format_optional_time(grant.starts_at),
+        "expiry": format_optional_time(grant.expires_at),
         "retention": duration_iso_string(grant.retention),
         "max_reads_per_day": grant.max_reads_per_day,
         "status": CONSENT_STATE[grant.status],
         "grant_status": grant.status,
-        "paused_until": _iso(grant.paused_until),
-        "ended_at": _iso(grant.ended_at),
+        "paused_until": format_optional_time(grant.paused_until),
+        "ended_at": format_optional_time(grant.ended_at),
         "withdrawal_method": {
             "description": "Revoke this grant at any time, in one click, on its page in your portal.",
             "url": withdrawal_url(grant),

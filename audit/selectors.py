@@ -1,16 +1,15 @@
 """Reads of the audit log, receipts and checkpoints (for the person, the vendor API and the auditor)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Count, F, Max
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
+from audit.log import pending_summary
 from audit.models import AuditEntry, Checkpoint, Receipt, VerificationRun
-from audit.pseudonyms import PAIRWISE_PREFIX, pseudonym_for, subject_for_grant
-from consents.models import Grant
+from vrm.pseudonyms import PAIRWISE_PREFIX, pseudonym_for, subject_for_grant
 
 
 def history_for_person(person, *, client=None, since=None, until=None):
@@ -57,18 +56,6 @@ def receipts_for_grant(grant):
     return Receipt.objects.filter(grant_id=grant.pk).order_by("-version")
 
 
-def grant_of_person(person, grant_id):
-    return Grant.objects.filter(pk=grant_id, person=person).first()
-
-
-def receipt_of_person(person, receipt_id):
-    """The receipt if it belongs to one of this person's grants, else None."""
-    receipt = Receipt.objects.filter(pk=receipt_id).first()
-    if receipt is None or grant_of_person(person, receipt.grant_id) is None:
-        return None
-    return receipt
-
-
 def receipt_of_grant(grant_id, receipt_id):
     """The receipt if it was issued for this grant, else None (a vendor's token sees its own grant only)."""
     return Receipt.objects.filter(pk=receipt_id, grant_id=grant_id).first()
@@ -92,6 +79,21 @@ def checkpoints():
     return Checkpoint.objects.order_by("-size", "-signed_at")
 
 
+@dataclass(frozen=True)
+class ChainStatus:
+    """What the auditor sees first: the last verification run, the latest checkpoint, what waits to be chained."""
+
+    run: VerificationRun | None
+    checkpoint: Checkpoint | None
+    pending: int
+    oldest_pending_at: datetime | None
+
+
+def chain_status() -> ChainStatus:
+    """The chain's status for the auditor's overview and the audit API's status (three queries)."""
+    return ChainStatus(latest_verification(), checkpoints().first(), *pending_summary())
+
+
 # ---------------------------------------------------------------- the auditor's view
 
 # Filter form field -> ORM lookup; a field left empty does not filter.
@@ -99,13 +101,9 @@ ENTRY_FILTERS = {
     "event": "event", "outcome": "outcome", "grant": "grant_id", "person": "person",
     "since": "at__gte", "until": "at__lt",
 }
-GRANT_FILTERS = {
-    "vendor": "client__vendor", "status": "status", "purpose": "purpose",
-    "since": "created_at__gte", "until": "created_at__lt",
-}
 
 
-def _filtered(queryset, filters, lookups):
+def filtered(queryset, filters, lookups):
     for field, lookup in lookups.items():
         if filters.get(field):
             queryset = queryset.filter(**{lookup: filters[field]})
@@ -146,33 +144,12 @@ def entries_for_audit(filters):
     if (filters.get("person") or "").startswith(PAIRWISE_PREFIX):
         owner = subject_owner(filters["person"])
         filters["person"] = owner["person"] if owner else filters["person"]
-    entries = _filtered(AuditEntry.objects.chained(), filters, ENTRY_FILTERS)
+    entries = filtered(AuditEntry.objects.chained(), filters, ENTRY_FILTERS)
     if owner is not None:
         entries = entries.filter(client_pk__in=owner["client_pks"])
     if filters.get("vendor"):
         entries = entries.filter(client_pk__in=filters["vendor"].clients.values("pk"))
     return entries.order_by("-seq")
-
-
-def grants_for_audit(filters):
-    """Grants matching a GrantFilterForm's cleaned data (created in the time range), newest first."""
-    grants = _filtered(Grant.objects.select_related("client__vendor"), filters, GRANT_FILTERS)
-    return grants.order_by("-created_at", "-id")
-
-
-def deletion_grace():
-    return timedelta(days=settings.VRM_DELETION_GRACE_DAYS)
-
-
-def overdue_deletions(now=None):
-    """Grants whose retention ended more than the grace period (VRM_DELETION_GRACE_DAYS) ago without the
-    vendor confirming deletion, longest overdue first. A vendor is not late the moment it is asked."""
-    now = now or timezone.now()
-    return (
-        Grant.objects.select_related("client__vendor")
-        .filter(retention_ends_at__lt=now - deletion_grace(), deletion_confirmed_at__isnull=True)
-        .order_by("retention_ends_at")
-    )
 
 
 def _clients_by_pk(client_pks):
@@ -222,7 +199,8 @@ GRANT_COLUMNS = (
 )
 
 
-def _iso(value):
+def isoformat_or_none(value):
+    """ISO 8601 as Python writes it, or None for a time not set."""
     return value.isoformat() if value else None
 
 
@@ -233,11 +211,11 @@ def describe_grant(grant):
         "id": str(grant.pk), "person": pseudonym_for(grant.person_id), "subject": subject_for_grant(grant),
         "vendor": grant.client.vendor.name if grant.client.vendor else "", "client_id": grant.client.client_id,
         "client_name": grant.client.name, "status": grant.status, "purpose": grant.purpose,
-        "purpose_text": grant.purpose_text, "scopes": sorted(grant.scopes), "starts_at": _iso(grant.starts_at),
-        "expires_at": _iso(grant.expires_at), "retention": duration_iso_string(grant.retention),
-        "max_reads_per_day": grant.max_reads_per_day, "ended_at": _iso(grant.ended_at),
-        "retention_ends_at": _iso(grant.retention_ends_at), "deletion_requested_at": _iso(grant.deletion_requested_at),
-        "deletion_confirmed_at": _iso(grant.deletion_confirmed_at), "created_at": _iso(grant.created_at),
+        "purpose_text": grant.purpose_text, "scopes": sorted(grant.scopes), "starts_at": isoformat_or_none(grant.starts_at),
+        "expires_at": isoformat_or_none(grant.expires_at), "retention": duration_iso_string(grant.retention),
+        "max_reads_per_day": grant.max_reads_per_day, "ended_at": isoformat_or_none(grant.ended_at),
+        "retention_ends_at": isoformat_or_none(grant.retention_ends_at), "deletion_requested_at": isoformat_or_none(grant.deletion_requested_at),
+        "deletion_confirmed_at": isoformat_or_none(grant.deletion_confirmed_at), "created_at": isoformat_or_none(grant.created_at),
     }
 
 

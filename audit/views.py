@@ -7,17 +7,18 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from audit import log as audit_log
-from audit import selectors, signing, tasks
+from audit import selectors, signing
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
-from audit.pseudonyms import PAIRWISE_PREFIX
+from vrm.pseudonyms import PAIRWISE_PREFIX
+from consents import selectors as consents_selectors
+from consents.retention import deletion_grace
+from vrm.celery import enqueue_after_commit
 
 PAGE_SIZE = 50
 
@@ -56,11 +57,12 @@ def _query_without(request, *names):
 @require_GET
 @auditor_required
 def overview(request):
+    status = selectors.chain_status()
     return render(request, "audit/overview.html", {
-        "run": selectors.latest_verification(),
-        "checkpoint": selectors.checkpoints().first(),
-        "overdue_count": selectors.overdue_deletions().count(),
-        "pending": audit_log.pending_summary(),
+        "run": status.run,
+        "checkpoint": status.checkpoint,
+        "overdue_count": consents_selectors.overdue_deletions().count(),
+        "pending": (status.pending, status.oldest_pending_at),
     })
 
 
@@ -70,7 +72,7 @@ def grants(request):
     form = GrantFilterForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
     filters = form.cleaned_data if request.GET and valid else {}
-    selection = selectors.grants_for_audit(filters) if valid else selectors.grants_for_audit({}).none()
+    selection = consents_selectors.grants_for_audit(filters) if valid else consents_selectors.grants_for_audit({}).none()
     export = request.GET.get("export")
     if export in ("csv", "jsonl") and valid:
         return _export(export, "grants", selectors.GRANT_COLUMNS, selectors.iterate_described_grants(selection))
@@ -117,9 +119,9 @@ def checkpoints(request):
 @auditor_required
 def overdue(request):
     now = timezone.now()
-    grace = selectors.deletion_grace()
+    grace = deletion_grace()
     grants = [
-        (selectors.describe_grant(g), g.retention_ends_at + grace) for g in selectors.overdue_deletions(now)[:500]
+        (selectors.describe_grant(g), g.retention_ends_at + grace) for g in consents_selectors.overdue_deletions(now)[:500]
     ]
     return render(request, "audit/overdue.html", {"grants": grants, "now": now, "grace_days": grace.days})
 
@@ -129,7 +131,7 @@ def overdue(request):
 def verify_now(request):
     """Ask a worker to verify the whole chain now; the status page follows the run asked for."""
     asked_at = timezone.now()
-    transaction.on_commit(tasks.verify_audit_log.delay)
+    enqueue_after_commit("audit.tasks.verify_audit_log")  # the hourly run answers too if the broker is down
     return redirect(f"{request.path}?asked={asked_at.timestamp():.6f}")
 
 

@@ -76,7 +76,7 @@ def extend_chain(total, grant):
     from audit import chain
     from audit.log import _moment
     from audit.models import AuditEntry
-    from audit.pseudonyms import pseudonym_for
+    from vrm.pseudonyms import pseudonym_for
 
     head = AuditEntry.objects.chained().order_by("-seq").values_list("seq", "hash").first()
     seq, prev = head if head else (0, chain.GENESIS_HASH)

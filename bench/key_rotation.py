@@ -5,7 +5,7 @@
 Bulk-seeds the vaults (each with a real data key wrapped by the current master
 key, through vrm.crypto, in the bench key store), puts a second master key first, and runs what an
 operator runs: the ``rotate_master_key`` command (its default batch size), which
-drives vrm.vault.rewrap_next_batch. Then checks a sample of data keys opens with
+drives vrm.rotation.rewrap_next_batch. Then checks a sample of data keys opens with
 the new key alone. Prints vaults per second; asserts nothing about time.
 """
 
@@ -38,7 +38,7 @@ def main(argv=None):
 
     from vrm import crypto
     from vrm.models import DataKey, Vault
-    from vrm.vault import ROTATION_BATCH_SIZE
+    from vrm.rotation import ROTATION_BATCH_SIZE
 
     machine = harness.machine()
     started = time.perf_counter()

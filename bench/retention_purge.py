@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.retention_purge            (or: make bench-purge)
 
 Bulk-seeds the records (each sealed under its person's data key by vrm.crypto,
-as vrm.vault.add_record stores them; 1,000 people with 100 records each, all
+as vrm.vault.records.add_record stores them; 1,000 people with 100 records each, all
 past their retain_until) plus as many records still retained, then times the
 sweep's service, vrm.vault.purge_expired_records, and checks that exactly the
 due ones went. Prints records per second; asserts nothing about time.
@@ -21,10 +21,9 @@ PER_PERSON = 100
 
 
 def seed_records(count, *, retain_until, now):
-    from vrm import vault
-    from vrm.models import VaultRecord
-
     from bench.seed import BATCH, bulk_people, bulk_vaults
+    from vrm.models import VaultRecord
+    from vrm.vault.records import record_context
 
     people = bulk_people(max(1, count // PER_PERSON), f"records-{retain_until:%Y%m%d%H%M%S}")
     records = []
@@ -33,7 +32,7 @@ def seed_records(count, *, retain_until, now):
             record = VaultRecord(id=uuid.uuid4(), vault=holder, category="purchases", retain_until=retain_until,
                                  created_at=now)
             data = json.dumps({"order": f"A-{index}", "total": "19.90", "currency": "EUR"}).encode()
-            record.sealed_data = key.seal(data, vault._record_context(record))
+            record.sealed_data = key.seal(data, record_context(record))
             records.append(record)
             if len(records) >= BATCH:
                 VaultRecord.objects.bulk_create(records)

@@ -5,13 +5,10 @@ Thin views: a form checks the input, one service in consents.grants makes the ch
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.selectors import daily_reads_for_grants, receipts_for_grant
@@ -20,21 +17,10 @@ from consents import presentation, selectors
 from consents.exceptions import GrantError
 from consents.lifecycle_forms import NarrowForm, PauseForm, ReasonForm, ShortenForm
 from consents.models import Grant
+from vrm.views.profile import person_required
 
 FILTER_LABELS = [("all", "All"), ("active", "Active"), ("paused", "Paused"), ("ended", "Ended")]
 SORT_LABELS = [("recent", "Newest"), ("name", "Name"), ("ending", "Ending soonest")]
-
-
-def person_required(view):
-    @login_required
-    @never_cache
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_person:
-            raise PermissionDenied("Only persons have connections.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
 
 
 def _grant_or_404(request, grant_id):

@@ -12,11 +12,12 @@ from django.utils import timezone
 from oauth2_provider.models import clear_expired
 
 from audit import log as audit_log
+from consents import erased_accounts
 from consents.models import Grant
 from consents.sweeps import BATCH_SIZE, sweep
 from vendors import webhooks
 from vendors.models import AccessToken
-from vrm import erasure, vault
+from vrm import vault
 
 
 def deletion_grace():
@@ -73,7 +74,7 @@ def run_retention(now=None, batch_size=BATCH_SIZE):
         "deletions_overdue": mark_overdue_deletions(now=now, batch_size=batch_size),
         "vault_records_purged": vault.purge_expired_records(now=now),
         "erased_vaults_purged": vault.purge_erased_vaults(now=now),
-        "erased_accounts_purged": erasure.purge_erased_accounts(now=now, batch_size=batch_size),
+        "erased_accounts_purged": erased_accounts.purge_erased_accounts(now=now, batch_size=batch_size),
         "expired_tokens_cleared": clear_expired_tokens(),
     }
 

@@ -3,9 +3,14 @@
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from audit.selectors import access_stats_for_grants, history_for_person
+from audit.log import field_for_log
+from audit.models import Receipt
+from audit.selectors import access_stats_for_grants, filtered, history_for_person
 from consents.models import Grant, GrantReason
+from consents.retention import deletion_grace
+from vrm.models import AttributeDefinition
 
 DASHBOARD_PAGE_SIZE = 100
 # The connections page's filters (status groups) and sort orders, by their query-string names.
@@ -59,9 +64,6 @@ def access_history(grant, limit=500):
     first, each with `note`: the reason the person typed (kept beside the log, which holds only its
     hash), else the entry's own reason; and `shown_fields`: the fields, with the person's own custom
     attributes named again (the log holds only keyed hashes of their keys)."""
-    from audit.log import field_for_log
-    from vrm.models import AttributeDefinition
-
     entries = list(history_for_person(grant.person).filter(grant_id=grant.pk)[:limit])
     typed = dict(GrantReason.objects.filter(grant=grant).values_list("entry_seq", "text"))
     own = {
@@ -77,3 +79,40 @@ def access_history(grant, limit=500):
 def live_grant_count_with_vendor(person, vendor):
     """How many live grants the person has with this vendor's clients."""
     return Grant.objects.filter(person=person, client__vendor=vendor, status__in=Grant.LIVE_STATUSES).count()
+
+
+def receipt_of_person(person, receipt_id):
+    """The receipt if it belongs to one of this person's grants, else None."""
+    receipt = Receipt.objects.filter(pk=receipt_id).first()
+    if receipt is None or grant_of_person(person, receipt.grant_id) is None:
+        return None
+    return receipt
+
+
+# Filter form field -> ORM lookup for the auditor's grant list; a field left empty does not filter.
+GRANT_FILTERS = {
+    "vendor": "client__vendor", "status": "status", "purpose": "purpose",
+    "since": "created_at__gte", "until": "created_at__lt",
+}
+
+
+def grants_for_audit(filters):
+    """Grants matching a GrantFilterForm's cleaned data (created in the time range), newest first."""
+    grants = filtered(Grant.objects.select_related("client__vendor"), filters, GRANT_FILTERS)
+    return grants.order_by("-created_at", "-id")
+
+
+def overdue_deletions(now=None):
+    """Grants whose retention ended more than the grace period (VRM_DELETION_GRACE_DAYS) ago without the
+    vendor confirming deletion, longest overdue first. A vendor is not late the moment it is asked."""
+    now = now or timezone.now()
+    return (
+        Grant.objects.select_related("client__vendor")
+        .filter(retention_ends_at__lt=now - deletion_grace(), deletion_confirmed_at__isnull=True)
+        .order_by("retention_ends_at")
+    )
+
+
+def grant_of_client(client, grant_id):
+    """The grant `grant_id` if `client` holds it, else None (a client never sees another client's grants)."""
+    return Grant.objects.filter(pk=grant_id, client=client).first()

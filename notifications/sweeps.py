@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from audit.pseudonyms import pseudonym_for
+from vrm.pseudonyms import pseudonym_for
 from audit.selectors import overdue_deletions
 from consents.models import Grant
 from notifications.models import DigestSubscription, Notice

@@ -1,7 +1,6 @@
 """A person's notices under /notifications/, and the digest's one-click "turn off" link."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,16 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from notifications import notices, sweeps
 from vrm.models import User
-
-
-def person_required(view):
-    @login_required
-    def guarded(request, *args, **kwargs):
-        if not request.user.is_person:
-            return render(request, "notifications/not_a_person.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return guarded
+from vrm.views.profile import person_required
 
 
 @require_GET

@@ -27,7 +27,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from audit.pseudonyms import subject_for_grant
+from vrm.pseudonyms import subject_for_grant
 from vendors.models import WebhookDelivery, WebhookEndpoint
 from vendors.webhook_targets import TargetRefused, check_registration, resolve_target
 from vrm.celery import enqueue_after_commit

@@ -99,8 +99,3 @@ def secret_for_manual_entry(device) -> str:
     """The device's key in base32, grouped in fours, for apps that cannot scan."""
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def erase_account(person):
-    """The person erases their own account (see vrm.vault.erase_person)."""
-    vault.erase_person(person, actor=person)

@@ -16,7 +16,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, router
 
-from vrm import crypto, vault
+from vrm import crypto, keystore
 from vrm.models import DataKey
 
 
@@ -35,7 +35,7 @@ def missing_master_key_ids() -> list[str]:
     connection = connections[router.db_for_read(DataKey)]
     if DataKey._meta.db_table not in connection.introspection.table_names():
         return []
-    return sorted(vault.master_key_ids_in_use() - loaded)
+    return sorted(keystore.master_key_ids_in_use() - loaded)
 
 
 def refusal_message(missing) -> str:

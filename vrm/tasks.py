@@ -3,7 +3,7 @@ import secrets
 
 from celery import shared_task
 
-from vrm import vault
+from vrm import keystore, vault
 from vrm.models import Heartbeat
 
 
@@ -28,4 +28,4 @@ def purge_expired_vault_records():
 @shared_task
 def purge_unreferenced_data_keys():
     """Delete data keys in the key store that no vault names any more; idempotent."""
-    return vault.purge_unreferenced_data_keys()
+    return keystore.purge_unreferenced_data_keys()

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from audit.auditors import create_auditor
 from audit.log import record_access, record_grant_event
 from audit.models import Receipt
-from audit.pseudonyms import pseudonym_for
+from vrm.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
 from tests.factories import GrantFactory, OAuthClientFactory, UserFactory, chain_audit_log, issue_token
 from vrm import vault

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -295,36 +294,47 @@ def test_an_uncommitted_pending_entry_is_not_chained_until_it_commits():
     assert_whole_log_verifies(2)
 
 
+def run_sequencer(result, statements, busy_timeout_ms=None):
+    """chain_pending() on this thread's own connection, its SQL traced into `statements`; outcome into `result`."""
+    try:
+        connection.ensure_connection()
+        if busy_timeout_ms is not None:
+            connection.connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        connection.connection.set_trace_callback(statements.append)
+        result["chained"] = chain_pending()
+    except BaseException as error:
+        result["error"] = error
+    finally:
+        connection.close()
+
+
 @sqlite_only
 @pytest.mark.django_db(transaction=True)
 def test_on_sqlite_the_sequencer_waits_for_an_open_write_and_then_chains_it():
     grant = GrantFactory()
     writer = OpenWrite(grant)
-    result = {}
-
-    def sequence():
-        try:
-            result["chained"] = chain_pending()
-        except BaseException as error:
-            result["error"] = error
-        finally:
-            connection.close()
-
-    sequencer = threading.Thread(target=sequence, daemon=True)
+    impatient, impatient_sql, patient, patient_sql = {}, [], {}, []
+    sequencer = threading.Thread(target=run_sequencer, args=(patient, patient_sql), daemon=True)
     writer.start()
     try:
         assert writer.held.wait(30) and writer.error is None
         assert pending_summary() == (0, None)  # not committed: invisible to other connections
+        # A sequencer that may not wait at all is refused the chain lock: the open write holds it.
+        without_waiting = threading.Thread(target=run_sequencer, args=(impatient, impatient_sql, 0), daemon=True)
+        without_waiting.start()
+        without_waiting.join(30)
+        # One that may wait has reached its lock (BEGIN IMMEDIATE) before the writer lets go.
         sequencer.start()
-        time.sleep(0.5)
-        assert sequencer.is_alive() and result == {}  # waiting for the writer's IMMEDIATE transaction
+        wait_until(lambda: any(sql.startswith("BEGIN IMMEDIATE") for sql in patient_sql) or patient,
+                   message="the sequencer to ask for the chain lock")
     finally:
         writer.release.set()
         writer.join(30)
         sequencer.join(40)
     assert writer.error is None
 
-    assert result == {"chained": 1}
+    assert "database is locked" in str(impatient.get("error")) and "chained" not in impatient
+    assert patient == {"chained": 1}
     assert AuditEntry.objects.get(pk=writer.entry.pk).seq == 1
     assert_whole_log_verifies(1)
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.log import record_access, record_grant_event
-from audit.pseudonyms import pseudonym_for
+from vrm.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
 from tests.factories import (
     AuditorFactory,

@@ -9,7 +9,7 @@ from audit import log as audit_log
 from consents.models import Grant
 from consents.selectors import DASHBOARD_PAGE_SIZE
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
-from tests.factories import UserFactory, issue_token, make_grant
+from tests.factories import UserFactory, VendorUserFactory, issue_token, make_grant
 from vrm import vault
 from vrm.problems import problem_uri
 
@@ -215,3 +215,15 @@ def test_an_over_long_resume_reason_is_an_error_beside_the_resume_form_and_chang
     assert "at most 1000 characters" in section(html, "change-h")
     assert "at most 1000 characters" not in section(html, "danger-h")
     assert grant.status == Grant.Status.PAUSED and events_of(grant) == []
+
+
+def test_the_connection_pages_are_never_cached_and_only_for_persons(client):
+    grant = make_grant()
+    logged_in(client, grant.person)
+    pages = [client.get("/connections/"), client.get(f"/connections/{grant.pk}/")]
+    logged_in(client, VendorUserFactory())
+    refused = client.get("/connections/")
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert all("no-store" in page["Cache-Control"] for page in pages)
+    assert refused.status_code == 403

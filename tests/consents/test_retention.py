@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from audit.selectors import overdue_deletions
 from consents.grants import confirm_deletion, revoke_grant
 from consents.retention import mark_overdue_deletions, request_due_deletions
+from consents.selectors import overdue_deletions
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
 from tests.factories import issue_token, make_grant
 from vendors.models import AccessToken, RefreshToken

@@ -1,6 +1,5 @@
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from notifications.models import DigestSubscription, Notice
 from notifications.sweeps import run_notification_sweeps, unsubscribe_token

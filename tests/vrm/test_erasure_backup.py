@@ -18,9 +18,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
+from people.erasure import erase_person
 from tests.factories import PersonFactory
 from vrm import crypto, vault
-from vrm.models import DataKey
+from vrm.models import DataKey, Vault
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,7 +106,7 @@ def open_with_live_key_store(sealed_values, person):
 
 
 def wrapped_key_bytes(person):
-    stored = DataKey.objects.get(pk=vault.Vault.objects.get(person=person).key_ref)
+    stored = DataKey.objects.get(pk=Vault.objects.get(person=person).key_ref)
     return bytes(stored.wrapped_key)
 
 
@@ -117,7 +118,7 @@ def test_a_copy_of_the_main_database_taken_before_erasure_cannot_be_decrypted_af
     in_copy = copy.sealed_values_of(person)
     assert open_with_live_key_store(in_copy, person) == {"given_name": "Ada", "family_name": "Lovelace"}
 
-    vault.erase_person(person, actor=person)
+    erase_person(person, actor=person)
 
     # Everything the system still holds: both master keys loaded, the live key store.
     with pytest.raises(crypto.DecryptionError, match="destroyed"):
@@ -153,7 +154,7 @@ def test_other_people_in_the_same_copy_stay_readable_with_the_live_key_store(set
     vault.update_profile(kept, category="identity", values={"given_name": "Grace"})
     copy = take_copy()
 
-    vault.erase_person(erased, actor=erased)
+    erase_person(erased, actor=erased)
 
     assert open_with_live_key_store(copy.sealed_values_of(kept), kept) == {"given_name": "Grace"}
     with pytest.raises(crypto.DecryptionError, match="destroyed"):
@@ -172,7 +173,7 @@ def test_a_key_store_copy_from_before_erasure_opens_nothing_once_the_master_key_
         [field.get_db_prep_value(key_ref, connections["keystore"])],
     )
     wrapped_in_key_store_copy = crypto.WrappedKey(bytes(key_store_copy[0][0]), key_store_copy[0][1])
-    vault.erase_person(person, actor=person)
+    erase_person(person, actor=person)
     settings.VRM_MASTER_KEYS = [NEW, OLD]
 
     call_command("rotate_master_key", stdout=open(tmp_path / "out", "w"))

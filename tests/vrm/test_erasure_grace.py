@@ -7,14 +7,15 @@ from django.utils import timezone
 
 from audit.models import AuditEntry, Receipt
 from audit.verification import verify_chain
+from consents.erased_accounts import purge_erased_accounts
 from consents.grants import confirm_deletion
 from consents.models import Grant
 from consents.retention import mark_overdue_deletions, run_retention
+from people.erasure import erase_person
 from tests.consents.lifecycle_helpers import events_of, grant_with_webhook, webhooks_of
 from tests.factories import UserFactory, issue_token, make_grant
 from vendors.models import AccessToken, RefreshToken, WebhookDelivery
 from vrm import vault
-from vrm.erasure import purge_erased_accounts
 from vrm.models import User, Vault
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def erased_person_with_two_vendors():
         retention_ends_at=NOW + timedelta(days=29),
     )
     issue_token(live)
-    vault.erase_person(live.person, actor=live.person, now=NOW)
+    erase_person(live.person, actor=live.person, now=NOW)
     vault.purge_erased_vaults(now=NOW)
     return live.person, [live, expired]
 
@@ -69,7 +70,7 @@ def test_erasure_does_not_ask_again_for_a_deletion_already_confirmed():
     )
     confirm_deletion(grant, now=NOW - timedelta(hours=1))
 
-    vault.erase_person(grant.person, actor=grant.person, now=NOW)
+    erase_person(grant.person, actor=grant.person, now=NOW)
 
     grant.refresh_from_db()
     assert grant.deletion_requested_at is None and events_of(grant) == ["deletion_confirmed"]
@@ -96,7 +97,7 @@ def test_after_the_grace_period_an_account_with_an_open_deletion_request_stays()
 
 def test_an_erased_vault_not_yet_purged_keeps_the_account():
     grant = make_grant()
-    vault.erase_person(grant.person, actor=grant.person, now=NOW)
+    erase_person(grant.person, actor=grant.person, now=NOW)
     confirm_deletion(grant, now=NOW + timedelta(days=1))
 
     assert purge_erased_accounts(now=NOW + GRACE + timedelta(days=1)) == 0

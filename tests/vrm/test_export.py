@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import log as audit_log
+from people.export import export_for_person
 from tests.factories import PersonFactory, make_grant
 from vrm import vault
-from vrm.export import export_for_person
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,15 @@
 """Start-up refusal when the master key that wrapped stored data keys is not loaded, for every process type."""
 
 import base64
+
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.processes import child_database_env
+from people.erasure import erase_person
 from tests.factories import PersonFactory
+from tests.processes import child_database_env
 from tests.vrm.test_settings import PRODUCTION, run_python
 from vrm import crypto, vault
 from vrm.startup import check_master_keys
@@ -44,7 +46,7 @@ def stored_vaults(settings):
     for person in PersonFactory.create_batch(2):
         vault.ensure_vault(person)
         vault.update_profile(person, category="identity", values={"given_name": "Ada"})
-    vault.erase_person(PersonFactory(), actor=None)
+    erase_person(PersonFactory(), actor=None)
 
 
 def row_counts():

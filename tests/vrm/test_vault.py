@@ -7,8 +7,9 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from people.erasure import erase_person
 from tests.factories import PersonFactory
-from vrm import crypto, vault
+from vrm import crypto, keystore, vault
 from vrm.models import AttributeDefinition, DataKey, ProfileValue, Vault, VaultRecord
 
 pytestmark = pytest.mark.django_db
@@ -264,7 +265,7 @@ def test_erasure_shreds_the_key_at_once_and_deactivates_the_account(django_captu
     key_ref = Vault.objects.get(person=person).key_ref
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        vault.erase_person(person, actor=person, now=NOW)
+        erase_person(person, actor=person, now=NOW)
 
     person.refresh_from_db()
     stored = Vault.objects.get(person=person)
@@ -285,7 +286,7 @@ def test_the_purge_after_erasure_removes_the_remaining_rows():
         person, category="purchases", data={"item": "boots"}, written_by_grant=None,
         retain_until=NOW + timedelta(days=30), now=NOW,
     )
-    vault.erase_person(person, actor=person, now=NOW)
+    erase_person(person, actor=person, now=NOW)
 
     finished = vault.purge_erased_vaults(now=NOW)
 
@@ -297,7 +298,7 @@ def test_the_purge_after_erasure_removes_the_remaining_rows():
 
 def test_nothing_can_be_written_to_an_erased_vault():
     person = PersonFactory()
-    vault.erase_person(person, actor=person, now=NOW)
+    erase_person(person, actor=person, now=NOW)
 
     with pytest.raises(vault.VaultErased):
         vault.add_record(
@@ -318,7 +319,7 @@ def test_erasure_revokes_every_live_grant_and_its_tokens():
         expires=NOW + timedelta(hours=1), scope="contact:read",
     )
 
-    vault.erase_person(person, actor=person, now=NOW)
+    erase_person(person, actor=person, now=NOW)
 
     for grant in grants:
         grant.refresh_from_db()
@@ -340,9 +341,9 @@ def test_keys_no_vault_names_are_deleted_a_day_after_they_were_stored():
     DataKey.objects.create(id=in_flight, wrapped_key=b"not yet named", key_id="k")  # a vault being created now
     later = timezone.now() + timedelta(hours=25)
 
-    assert vault.purge_unreferenced_data_keys(now=timezone.now()) == 0
-    assert vault.purge_unreferenced_data_keys(now=later, batch_size=1) == 2
-    assert vault.purge_unreferenced_data_keys(now=later) == 0
+    assert keystore.purge_unreferenced_data_keys(now=timezone.now()) == 0
+    assert keystore.purge_unreferenced_data_keys(now=later, batch_size=1) == 2
+    assert keystore.purge_unreferenced_data_keys(now=later) == 0
 
     assert set(DataKey.objects.values_list("id", flat=True)) == {Vault.objects.get(person=kept).key_ref}
     assert not DataKey.objects.filter(id__in=[orphan_ref, in_flight]).exists()

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from django.test import override_settings
 from django.utils import timezone
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from vrm import catalogue, crypto, vault
+from vrm import catalogue, crypto, rotation, vault
 from vrm.models import ProfileValue, User, VaultRecord
 
 PROPERTY = settings(max_examples=50, deadline=None)
@@ -103,7 +104,7 @@ class VaultProperties(TestCase):
             vault.add_record(person, category="purchases", data=data, written_by_grant=None,
                              retain_until=now + timedelta(days=1), now=now)
         with override_settings(VRM_MASTER_KEYS=[master_key(new), master_key(old)]):
-            while vault.rewrap_next_batch(now=now):
+            while rotation.rewrap_next_batch(now=now):
                 pass
 
         with override_settings(VRM_MASTER_KEYS=[master_key(new)]):

@@ -1,7 +1,8 @@
 import pytest
 
-from tests.processes import wait_until
+from people.erasure import erase_person
 from tests.factories import PersonFactory
+from tests.processes import wait_until
 from vrm import vault
 from vrm.models import ProfileValue, Vault
 
@@ -12,7 +13,7 @@ def test_a_worker_purges_the_erased_vaults_rows_after_the_erasure_commits(worker
     person = PersonFactory()
     vault.update_profile(person, category="identity", values={"given_name": "Ada"})
 
-    vault.erase_person(person, actor=person)
+    erase_person(person, actor=person)
 
     wait_until(lambda: Vault.objects.filter(person=person, purged_at__isnull=False).exists(), message="purge")
     assert not ProfileValue.objects.filter(vault__person=person).exists()

@@ -27,7 +27,7 @@ from vendors.client_auth import (
     upgrade_secret_hash,
 )
 from vendors.models import OAuthClient
-from vendors.selectors import grant_of_client
+from consents.selectors import grant_of_client
 
 
 class ClientBasicAuthentication(BaseAuthentication):

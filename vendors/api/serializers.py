@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from audit.pseudonyms import subject_for_grant
+from vrm.pseudonyms import subject_for_grant
 from consents.exceptions import InvalidTerms
 from consents.models import Grant
 from consents.terms import MAX_RETENTION, format_duration, parse_duration

@@ -10,13 +10,14 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from people import erasure
 from vrm import accounts
 from vrm.forms.accounts import (
     CodeForm,
@@ -192,7 +193,7 @@ def two_factor_disable(request):
 def delete_account(request):
     form = DeleteAccountForm(request.user, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        accounts.erase_account(request.user)
+        erasure.erase_person(request.user, actor=request.user)
         auth_logout(request)
         messages.success(request, "Your account is deleted. Your profile can no longer be decrypted by anyone.")
         return redirect("home")

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from consents.models import Grant
 from consents.presentation import EVENT_WORDS
+from people.export import export_for_person
 from vrm import catalogue
-from vrm.export import export_for_person
 from vrm.views.profile import person_required
 
 STATUS_WORDS = dict(Grant.Status.choices)

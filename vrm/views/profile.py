@@ -11,21 +11,23 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vrm import catalogue, crypto, profile, vault
+from people import profile
+from vrm import catalogue, crypto, vault
 from vrm.forms.profile import CategoryForm, CustomAttributeForm
 
 logger = logging.getLogger(__name__)
 
 
 def person_required(view):
-    """Logged in as a person (vendors' developers and auditors have no vault); never cached."""
+    """Every page of the person's own portal (profile, export, connections): logged in as a person (vendors'
+    developers and auditors have no vault), never cached, a vault that fails to decrypt shown as such."""
 
     @login_required
     @never_cache
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_person:
-            raise PermissionDenied("Only persons have a profile.")
+            raise PermissionDenied("Only persons have a profile and connections.")
         try:
             return view(request, *args, **kwargs)
         except crypto.DecryptionError as error:

@@ -9,7 +9,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vrm import crypto, vault
+from vrm import crypto, rotation
 
 
 class Command(BaseCommand):
@@ -17,8 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch-size", type=int, default=vault.ROTATION_BATCH_SIZE,
-            help=f"data keys per transaction (default {vault.ROTATION_BATCH_SIZE})",
+            "--batch-size", type=int, default=rotation.ROTATION_BATCH_SIZE,
+            help=f"data keys per transaction (default {rotation.ROTATION_BATCH_SIZE})",
         )
         parser.add_argument("--max-batches", type=int, default=None, help="stop after this many batches")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -28,18 +28,18 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         newest = crypto.newest_key_id()
-        remaining = vault.data_keys_to_rewrap().count()
+        remaining = rotation.data_keys_to_rewrap().count()
         total_at_start, rewrapped, batches = remaining, 0, 0
         if not options["json"]:
             self.stdout.write(f"Newest master key {newest}: {remaining} data keys to re-wrap.")
         while remaining and (options["max_batches"] is None or batches < options["max_batches"]):
             try:
-                done = vault.rewrap_next_batch(batch_size)
+                done = rotation.rewrap_next_batch(batch_size)
             except crypto.DecryptionError as error:
                 raise CommandError(f"stopped after {rewrapped} data keys: {error}") from None
             if not done:
                 # Fewer than counted (say, vaults erased meanwhile): count again rather than guess.
-                remaining = vault.data_keys_to_rewrap().count()
+                remaining = rotation.data_keys_to_rewrap().count()
                 break
             # Counted once at the start: new vaults get the newest key, so only our batches lower it.
             rewrapped, batches, remaining = rewrapped + done, batches + 1, max(0, remaining - done)

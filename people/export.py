@@ -9,10 +9,6 @@ from vrm import accounts, catalogue, vault
 FORMAT = "vrm-export/1"
 
 
-def _iso(moment):
-    return moment.isoformat() if moment else None
-
-
 def _grant(grant):
     return {
         "id": str(grant.id),
@@ -25,17 +21,17 @@ def _grant(grant):
         "purpose_label": grant.get_purpose_display(),
         "purpose_text": grant.purpose_text,
         "status": grant.status,
-        "starts_at": _iso(grant.starts_at),
-        "expires_at": _iso(grant.expires_at),
+        "starts_at": audit_selectors.isoformat_or_none(grant.starts_at),
+        "expires_at": audit_selectors.isoformat_or_none(grant.expires_at),
         "retention_seconds": int(grant.retention.total_seconds()),
         "max_reads_per_day": grant.max_reads_per_day,
-        "paused_until": _iso(grant.paused_until),
-        "ended_at": _iso(grant.ended_at),
-        "retention_ends_at": _iso(grant.retention_ends_at),
-        "deletion_requested_at": _iso(grant.deletion_requested_at),
-        "deletion_confirmed_at": _iso(grant.deletion_confirmed_at),
+        "paused_until": audit_selectors.isoformat_or_none(grant.paused_until),
+        "ended_at": audit_selectors.isoformat_or_none(grant.ended_at),
+        "retention_ends_at": audit_selectors.isoformat_or_none(grant.retention_ends_at),
+        "deletion_requested_at": audit_selectors.isoformat_or_none(grant.deletion_requested_at),
+        "deletion_confirmed_at": audit_selectors.isoformat_or_none(grant.deletion_confirmed_at),
         "change_reason": grant.change_reason,
-        "created_at": _iso(grant.created_at),
+        "created_at": audit_selectors.isoformat_or_none(grant.created_at),
         "receipts": [receipt.document() for receipt in audit_selectors.receipts_for_grant(grant)],
     }
 
@@ -43,7 +39,7 @@ def _grant(grant):
 def _history_entry(entry):
     return {
         "seq": entry.seq,
-        "at": _iso(entry.at),
+        "at": audit_selectors.isoformat_or_none(entry.at),
         "kind": entry.kind,
         "event": entry.event,
         "grant_id": str(entry.grant_id),
@@ -77,8 +73,8 @@ def export_for_person(person, *, now=None) -> dict:
         "account": {
             "username": person.username,
             "email": person.email,
-            "date_joined": _iso(person.date_joined),
-            "last_login": _iso(person.last_login),
+            "date_joined": audit_selectors.isoformat_or_none(person.date_joined),
+            "last_login": audit_selectors.isoformat_or_none(person.last_login),
             "two_factor_login": accounts.confirmed_device(person) is not None,
         },
         "profile": profile,
@@ -89,7 +85,7 @@ def export_for_person(person, *, now=None) -> dict:
                 "label": a.label,
                 "type": a.type,
                 "choices": a.choices,
-                "created_at": _iso(a.created_at),
+                "created_at": audit_selectors.isoformat_or_none(a.created_at),
             }
             for a in attributes
             if a.is_custom

@@ -1,6 +1,6 @@
 """The end of an erased account: after a grace period its user row goes, with its grants and tokens.
 
-Erasure (vrm.vault.erase_person) destroys the data key at once and asks every vendor to delete what it
+Erasure (people.erasure.erase_person) destroys the data key at once and asks every vendor to delete what it
 read; the sealed rows go with the next purge_erased_vaults. What is left (the deactivated, anonymised
 user, its ended grants and any tokens) stays while vendors may still confirm their deletions, and is
 deleted here once the grace period has passed and no deletion request is open. The audit log and the
@@ -18,7 +18,6 @@ from django.utils import timezone
 from audit import log as audit_log
 from consents.models import Grant
 from consents.sweeps import BATCH_SIZE, sweep
-
 
 PURGE_REASON = "the erased account's grace period ended"
 

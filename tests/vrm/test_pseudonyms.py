@@ -1,6 +1,6 @@
 import re
 
-from audit.pseudonyms import keyed_hash, pairwise_subject_for, pseudonym_for
+from vrm.pseudonyms import keyed_hash, pairwise_subject_for, pseudonym_for
 
 
 def test_it_gives_the_same_person_the_same_pseudonym():
