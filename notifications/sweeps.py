@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from vrm.pseudonyms import pseudonym_for
-from audit.selectors import overdue_deletions
 from consents.models import Grant
+from consents.selectors import overdue_deletions
 from notifications.models import DigestSubscription, Notice
 from vendors.models import OAuthClient
 from vrm.catalogue import CATALOGUE
+from vrm.pseudonyms import pseudonym_for
 
 ENDING_WITHIN = timedelta(days=7)
 UNSUBSCRIBE_SALT = "notifications.digest-off"

@@ -1,6 +1,7 @@
 """The import contracts in .importlinter (README "Layout"): apps import only the layers below them, and no two
 modules of a package import each other, directly or through others."""
 
+import configparser
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,10 @@ from importlinter.cli import lint_imports
 
 from vrm.settings import BASE_DIR
 
-PACKAGES = ("vrm", "audit", "consents", "vendors", "people")
+# The packages the contracts cover, as .importlinter names them (so a new app there is copied too).
+_config = configparser.ConfigParser()
+_config.read(BASE_DIR / ".importlinter")
+PACKAGES = tuple(_config["importlinter"]["root_packages"].split())
 
 
 def run_lint_imports(root):

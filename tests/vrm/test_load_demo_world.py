@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEntry, Receipt
-from audit.selectors import overdue_deletions
 from audit.verification import verify_chain
 from consents.models import Grant
+from consents.selectors import overdue_deletions
 from notifications.models import Notice
 from vendors.models import Vendor
 from vrm.models import User
