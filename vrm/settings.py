@@ -97,6 +97,10 @@ VRM_SIGNING_KEY = local_secret("VRM_SIGNING_KEY", "signing_key", new_ed25519_key
 VRM_PSEUDONYM_KEY = local_secret("VRM_PSEUDONYM_KEY", "pseudonym_key", lambda: secrets.token_urlsafe(32))
 # Stated in consent receipts: the jurisdiction whose law governs the consent.
 VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
+# Days before a rights request's deadline that the vendor is reminded (webhook rights_request.due_soon).
+VRM_RIGHTS_REMINDER_DAYS = envint("VRM_RIGHTS_REMINDER_DAYS", 7)
+# Largest JSON attachment (bytes, encoded) a vendor may return for an access request.
+VRM_RIGHTS_MAX_ATTACHMENT_BYTES = envint("VRM_RIGHTS_MAX_ATTACHMENT_BYTES", 256 * 1024)
 # Days a vendor has to confirm a deletion request before it is shown as overdue.
 VRM_DELETION_GRACE_DAYS = envint("VRM_DELETION_GRACE_DAYS", 14)
 # Days an erased account (its data key destroyed) is kept before its user row, grants and tokens are deleted.
@@ -130,6 +134,7 @@ INSTALLED_APPS = [
     "vendors",
     "consents",
     "audit",
+    "rights",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +335,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-due-grants": {"task": "consents.tasks.expire_due_grants", "schedule": 60.0},
     "resume-due-grants": {"task": "consents.tasks.resume_due_grants", "schedule": 60.0},
     "run-retention": {"task": "consents.tasks.run_retention", "schedule": 600.0},
+    "run-rights-clocks": {"task": "rights.tasks.run_rights_clocks", "schedule": 300.0},
     "redeliver-overdue-webhooks": {"task": "vendors.tasks.redeliver_overdue_webhooks", "schedule": 300.0},
 }
 

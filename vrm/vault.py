@@ -355,6 +355,21 @@ def add_record(person, *, category, data: dict, written_by_grant, retain_until, 
     return record
 
 
+def seal_for_person(person, plaintext: bytes, *, context: str) -> bytes:
+    """Seal bytes that belong to the person (e.g. a vendor's answer to their access request) under their
+    data key, bound to `context` (which names the row that stores them). Raises VaultErased."""
+    _, data_key = _open_vault(person)
+    return data_key.seal(plaintext, context)
+
+
+def open_for_person(person, sealed: bytes, *, context: str) -> bytes:
+    """Open what seal_for_person sealed for this context; raises VaultErased, or crypto.DecryptionError."""
+    vault = Vault.objects.filter(person=person).first()
+    if vault is None or vault.is_shredded:
+        raise VaultErased("this account was erased")
+    return _unwrap_for(person.pk, vault.key_ref).open(sealed, context)
+
+
 def purge_expired_records(now=None, batch_size=PURGE_BATCH_SIZE) -> int:
     """Delete vendor-written records whose retain_until has passed, batch by batch; returns how many."""
     now = now or timezone.now()
