@@ -20,6 +20,7 @@ urlpatterns = [
     # Before the vendor API, whose last pattern answers every other /api/v1/ path with a 404 problem.
     path("api/v1/", include("audit.api_urls")),
     path("api/v1/", include("vendors.api.client_urls")),
+    path("api/v1/", include("rights.api_urls")),
     path("api/v1/", include("vendors.api.urls")),
     path("developers/", include("vendors.urls")),
     path("receipts/", include("audit.receipt_urls")),
