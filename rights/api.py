@@ -64,6 +64,7 @@ class RightsRequestListView(ClientAPIView):
         responses={
             200: RightsRequestList,
             401: OpenApiResponse(ProblemSerializer, description="Client authentication failed."),
+            429: OpenApiResponse(ProblemSerializer, description="Too many failed client authentications; see Retry-After."),
         },
     )
     def get(self, request):
@@ -79,6 +80,7 @@ class RightsResponseView(ClientAPIView):
             200: RightsRequestOutput,
             400: OpenApiResponse(ProblemSerializer, description="Malformed response: outcome, reason or attachment."),
             401: OpenApiResponse(ProblemSerializer, description="Client authentication failed."),
+            429: OpenApiResponse(ProblemSerializer, description="Too many failed client authentications; see Retry-After."),
             404: OpenApiResponse(ProblemSerializer, description="No such request of this client."),
             409: OpenApiResponse(ProblemSerializer, description="Already answered or refused, or no extension allowed."),
             413: OpenApiResponse(ProblemSerializer, description="Attachment over the size limit."),
