@@ -25,6 +25,7 @@ urlpatterns = [
     path("developers/", include("vendors.urls")),
     path("receipts/", include("audit.receipt_urls")),
     path("connections/", include("consents.urls")),
+    path("rights/", include("rights.urls")),
     path("audit/", include("audit.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]
