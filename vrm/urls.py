@@ -26,6 +26,7 @@ urlpatterns = [
     path("receipts/", include("audit.receipt_urls")),
     path("connections/", include("consents.urls")),
     path("rights/", include("rights.urls")),
+    path("audit/rights/", include("rights.audit_urls")),
     path("audit/", include("audit.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),
 ]

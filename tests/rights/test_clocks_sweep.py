@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from rights.models import RightsNotice, RightsRequest
 from rights.tasks import run_rights_clocks
-from tests.factories import make_client, make_grant
+from tests.factories import AuditorFactory, make_client, make_grant
 from tests.processes import wait_until
 from tests.rights.helpers import file
 from tests.vendors.webhook_receiver import webhook_receiver
@@ -41,7 +41,7 @@ def test_run_rights_clocks_prints_json(person):
 
 
 @pytest.mark.integration
-def test_the_worker_flags_a_request_overdue_once_notifies_the_person_and_the_vendor(worker, person):
+def test_the_worker_flags_a_request_overdue_once_notifies_the_person_and_the_vendor(worker, person, client):
     with webhook_receiver() as receiver:
         oauth_client, _ = make_client()
         secret = webhooks.set_endpoint(oauth_client, receiver.url)[1]
@@ -66,3 +66,9 @@ def test_the_worker_flags_a_request_overdue_once_notifies_the_person_and_the_ven
     assert headers["VRM-Event"] == "rights_request.overdue"
     assert json.loads(body)["rights_request"]["id"] == str(first.pk)
     assert webhooks.verify_signature(secret, body, headers["VRM-Signature"])
+    client.force_login(person)
+    assert "was overdue" in client.get("/rights/").content.decode()
+    client.force_login(AuditorFactory())
+    compliance = client.get("/audit/rights/compliance/?export=jsonl")
+    rows = [json.loads(line) for line in b"".join(compliance.streaming_content).decode().splitlines()]
+    assert sum(row["overdue"] for row in rows) == 2
