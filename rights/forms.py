@@ -16,6 +16,12 @@ class FileRequestForm(forms.Form):
     )
 
 
+class JurisdictionForm(forms.Form):
+    jurisdiction = forms.ChoiceField(
+        label="Your jurisdiction", choices=[(code, f"{j.name}: {j.law}") for code, j in clocks.JURISDICTIONS.items()]
+    )
+
+
 class RightsAuditFilterForm(AuditFilterForm):
     """The auditor's filters: vendor and filing time (shared with the audit pages), kind, status, jurisdiction."""
 

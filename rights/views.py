@@ -5,23 +5,41 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consents import selectors as grant_selectors
 from consents.dashboard_views import person_required
 from rights import clocks, selectors, services
 from rights.exceptions import NoSuchRight
-from rights.forms import FileRequestForm
+from rights.forms import FileRequestForm, JurisdictionForm
+
+
+def _list(request, jurisdiction_form=None, status=200):
+    context = {
+        "rights_requests": selectors.requests_of_person(request.user),
+        "notices": selectors.notices_of_person(request.user),
+        "jurisdiction_form": jurisdiction_form
+        or JurisdictionForm(initial={"jurisdiction": services.jurisdiction_of(request.user)}),
+    }
+    return TemplateResponse(request, "rights/list.html", context, status=status)
 
 
 @person_required
 @require_GET
 def request_list(request):
-    context = {
-        "rights_requests": selectors.requests_of_person(request.user),
-        "notices": selectors.notices_of_person(request.user),
-    }
-    return TemplateResponse(request, "rights/list.html", context)
+    return _list(request)
+
+
+@person_required
+@require_POST
+def set_jurisdiction(request):
+    """The person's jurisdiction: the law their next requests invoke (preselected on the request form)."""
+    form = JurisdictionForm(request.POST)
+    if not form.is_valid():
+        return _list(request, form, status=400)
+    services.set_jurisdiction(request.user, form.cleaned_data["jurisdiction"])
+    messages.success(request, "Your jurisdiction was saved.")
+    return redirect("rights:list")
 
 
 @person_required

@@ -76,3 +76,20 @@ def test_an_overdue_request_is_shown_to_the_person(client, grant, person):
 
     assert "was overdue" in listing
     assert "Overdue since" in detail
+
+
+def test_the_person_sets_their_jurisdiction_and_the_request_form_preselects_it(client, grant, person):
+    response = client.post("/rights/jurisdiction/", {"jurisdiction": "BR"})
+    form = client.get(f"/rights/new/{grant.pk}/").content.decode()
+
+    assert response.status_code == 302 and services.jurisdiction_of(person) == "BR"
+    assert '<option value="BR" selected>' in form
+
+
+def test_an_unknown_jurisdiction_is_a_form_error_and_changes_nothing(client, grant, person, settings):
+    settings.VRM_JURISDICTION = "UK"
+
+    response = client.post("/rights/jurisdiction/", {"jurisdiction": "Atlantis"})
+
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert services.jurisdiction_of(person) == "UK"
