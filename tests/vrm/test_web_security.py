@@ -44,7 +44,7 @@ def portal_patterns(namespaces):
     return found
 
 
-PORTAL_NAMESPACES = {"accounts", "profile", "receipts", "consents"}
+PORTAL_NAMESPACES = {"accounts", "profile", "receipts", "consents", "rights"}
 
 
 class World:
@@ -76,6 +76,9 @@ class World:
             },
             "receipts:download": {"receipt_id": person.receipt.pk},
             "receipts:withdraw": {"grant_id": person.grant.pk},
+            "rights:file": {"grant_id": person.grant.pk},
+            "rights:detail": {"request_id": person.grant.pk},
+            "rights:answer": {"request_id": person.grant.pk},
         }.get(name, {})
 
 
@@ -335,7 +338,7 @@ def test_person_a_cannot_set_person_bs_custom_attribute_by_its_key(client):
 
 # --- auditor pages -------------------------------------------------------------------------------
 
-AUDIT_URLS = [reverse(name) for name, _ in portal_patterns({"audit"})]
+AUDIT_URLS = [reverse(name) for name, _ in portal_patterns({"audit", "rights_audit"})]
 AUDIT_API = ["/api/v1/audit/entries", "/api/v1/audit/grants", "/api/v1/audit/overdue-deletions",
              "/api/v1/audit/checkpoints", "/api/v1/audit/status", "/api/v1/audit/log"]
 
