@@ -49,6 +49,8 @@ GRANT_EVENTS = (
     "retention_ended", "deletion_requested", "deletion_confirmed", "deletion_overdue",
     # The grant's record is deleted with its erased account after the grace period; the log keeps its history.
     "purged",
+    # A rights request to the grant's vendor (detail: its id, kind, jurisdiction, status, deadline; no text).
+    "rights_filed", "rights_answered", "rights_extended", "rights_refused", "rights_reminded", "rights_overdue",
 )
 # Events that change a grant's terms or status: each yields a signed consent receipt.
 RECEIPT_EVENTS = ("created", "changed", "narrowed", "paused", "resumed", "revoked", "expired")

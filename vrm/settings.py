@@ -129,6 +129,10 @@ VRM_WEBHOOK_KEY = local_secret("VRM_WEBHOOK_KEY", "webhook_key", lambda: secrets
 VRM_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in envlist("VRM_WEBHOOK_ALLOWED_HOSTS")]
 # Stated in consent receipts: the jurisdiction whose law governs the consent.
 VRM_JURISDICTION = os.environ.get("VRM_JURISDICTION", "EU")
+# Days before a rights request's deadline that the vendor is reminded (webhook rights_request.due_soon).
+VRM_RIGHTS_REMINDER_DAYS = envint("VRM_RIGHTS_REMINDER_DAYS", 7)
+# Largest JSON attachment (bytes, encoded) a vendor may return for an access request.
+VRM_RIGHTS_MAX_ATTACHMENT_BYTES = envint("VRM_RIGHTS_MAX_ATTACHMENT_BYTES", 256 * 1024)
 # Days a vendor has to confirm a deletion request before it is shown as overdue.
 VRM_DELETION_GRACE_DAYS = envint("VRM_DELETION_GRACE_DAYS", 14)
 # Days an erased account (its data key destroyed) is kept before its user row, grants and tokens are deleted.
@@ -167,6 +171,7 @@ INSTALLED_APPS = [
     "consents",
     "audit",
     "notifications",
+    "rights",
 ]
 
 MIDDLEWARE = [
@@ -403,6 +408,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-due-grants": {"task": "consents.tasks.expire_due_grants", "schedule": 60.0},
     "resume-due-grants": {"task": "consents.tasks.resume_due_grants", "schedule": 60.0},
     "run-retention": {"task": "consents.tasks.run_retention", "schedule": 600.0},
+    "run-rights-clocks": {"task": "rights.tasks.run_rights_clocks", "schedule": 300.0},
     "redeliver-overdue-webhooks": {"task": "vendors.tasks.redeliver_overdue_webhooks", "schedule": 300.0},
     "notify-persons": {"task": "notifications.tasks.run_notification_sweeps", "schedule": 3600.0},
 }

@@ -25,10 +25,13 @@ urlpatterns = [
     # Before the vendor API, whose last pattern answers every other /api/v1/ path with a 404 problem.
     path("api/v1/", include("audit.api_urls")),
     path("api/v1/", include("vendors.api.client_urls")),
+    path("api/v1/", include("rights.api_urls")),
     path("api/v1/", include("vendors.api.urls")),
     path("developers/", include("vendors.urls")),
     path("receipts/", include("audit.receipt_urls")),
     path("connections/", include("consents.urls")),
+    path("rights/", include("rights.urls")),
+    path("audit/rights/", include("rights.audit_urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path(".well-known/vrm-signing-key", receipt_views.signing_key, name="signing-key"),

@@ -20,6 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.log import record_grant_event
 from audit.models import Receipt
 from consents.models import Grant
+from rights import services as rights_services
+from rights.models import RightsRequest
 from tests.processes import child_database_env
 from tests.factories import PASSWORD, PersonFactory, make_grant
 from tests.vrm.test_settings import PRODUCTION, run_python
@@ -44,7 +46,7 @@ def portal_patterns(namespaces):
     return found
 
 
-PORTAL_NAMESPACES = {"accounts", "profile", "receipts", "consents"}
+PORTAL_NAMESPACES = {"accounts", "profile", "receipts", "consents", "rights"}
 
 
 class World:
@@ -63,6 +65,9 @@ class World:
                 record_grant_event(grant, "created", actor=person)
             person.attribute, person.grant = attribute, grant
             person.receipt = Receipt.objects.filter(grant_id=grant.id).first()
+            person.rights_request = rights_services.file_request(person, grant, kind="access", jurisdiction="EU")
+            rights_services.respond(person.rights_request.pk, client=grant.client, outcome="answered",
+                                    attachment={"note": secret + "-answer"})
 
     def kwargs_for(self, person, name, token_of=None):
         if name.startswith("consents:") and name != "consents:dashboard":
@@ -76,6 +81,9 @@ class World:
             },
             "receipts:download": {"receipt_id": person.receipt.pk},
             "receipts:withdraw": {"grant_id": person.grant.pk},
+            "rights:file": {"grant_id": person.grant.pk},
+            "rights:detail": {"request_id": person.rights_request.pk},
+            "rights:answer": {"request_id": person.rights_request.pk},
         }.get(name, {})
 
 
@@ -87,6 +95,7 @@ def snapshot():
         "attributes": sorted(AttributeDefinition.objects.filter(owner__isnull=False).values_list("pk", "label")),
         "devices": sorted(TOTPDevice.objects.values_list("pk", "confirmed")),
         "grants": sorted(map(str, Grant.objects.values_list("pk", "status", "scopes", "expires_at", "paused_until"))),
+        "rights_requests": sorted(map(str, RightsRequest.objects.values_list("pk", "status"))),
     }
 
 
@@ -304,7 +313,8 @@ def test_the_table_of_id_taking_urls_is_complete():
     # A new portal URL with an id must be added to World.kwargs_for, and so to the test above.
     assert ID_TAKING == {"profile:delete_attribute", "accounts:password_reset_confirm",
                          "receipts:download", "receipts:withdraw", "consents:grant_detail", "consents:revoke",
-                         "consents:pause", "consents:resume", "consents:narrow", "consents:shorten", "consents:leave"}
+                         "consents:pause", "consents:resume", "consents:narrow", "consents:shorten", "consents:leave",
+                         "rights:file", "rights:detail", "rights:answer"}
 
 
 @pytest.mark.django_db
@@ -336,7 +346,7 @@ def test_person_a_cannot_set_person_bs_custom_attribute_by_its_key(client):
 
 # --- auditor pages -------------------------------------------------------------------------------
 
-AUDIT_URLS = [reverse(name) for name, _ in portal_patterns({"audit"})]
+AUDIT_URLS = [reverse(name) for name, _ in portal_patterns({"audit", "rights_audit"})]
 AUDIT_API = ["/api/v1/audit/entries", "/api/v1/audit/grants", "/api/v1/audit/overdue-deletions",
              "/api/v1/audit/checkpoints", "/api/v1/audit/status", "/api/v1/audit/log"]
 

@@ -90,6 +90,7 @@ class DeletionConfirmationView(APIView):
             401: OpenApiResponse(ProblemSerializer, description="Client authentication failed."),
             404: OpenApiResponse(ProblemSerializer, description="No such grant of this client."),
             409: OpenApiResponse(ProblemSerializer, description="The grant is still live (`grant-live`)."),
+            429: OpenApiResponse(ProblemSerializer, description="Too many failed client authentications; see Retry-After."),
         },
     )
     def post(self, request):

@@ -32,11 +32,13 @@ from vrm.vault.records import (
     add_record,
     purge_expired_records,
 )
+from vrm.vault.sealed import open_for_person, seal_for_person
 from vrm.vault.vaults import ensure_vault, purge_erased_vaults, shred_vault
 
 __all__ = [
     "MAX_CUSTOM_ATTRIBUTES", "MAX_RECORD_BYTES", "MAX_RECORD_KEYS",
     "InvalidAttribute", "InvalidProfileValue", "InvalidRecord", "UnknownCategory", "VaultErased", "VaultError",
     "add_custom_attribute", "add_record", "attribute_labels", "attributes_for", "delete_custom_attribute",
-    "ensure_vault", "purge_erased_vaults", "purge_expired_records", "read_profile", "shred_vault", "update_profile",
+    "ensure_vault", "open_for_person", "purge_erased_vaults", "purge_expired_records", "read_profile",
+    "seal_for_person", "shred_vault", "update_profile",
 ]
