@@ -11,23 +11,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rights import selectors, services
-from rights.exceptions import AttachmentTooLarge, ExtensionNotAllowed, InvalidResponse, RequestClosed
 from rights.models import RightsRequest
 from vendors.api.deletion import AuthenticatedClient, ClientBasicAuthentication
-from vendors.api.exceptions import problem
 from vendors.api.serializers import ProblemSerializer
+from vrm.problems import problem
 from vrm.vault import VaultErased
 
 LIST_LIMIT = 500
 
-# Domain error -> (HTTP status, problem type slug, title); most specific first.
-RESPONSE_PROBLEMS = [
-    (RequestClosed, 409, "rights-request-closed", "Request already closed"),
-    (ExtensionNotAllowed, 409, "extension-not-allowed", "Extension not allowed"),
-    (AttachmentTooLarge, 413, "attachment-too-large", "Attachment too large"),
-    (InvalidResponse, 400, "invalid-response", "Invalid response"),
-    (VaultErased, 409, "person-erased", "Person erased their account"),
-]
+# A response to a person who erased their account since: nothing can be stored for them any more.
+PERSON_ERASED = "person-erased"
 
 class RightsRequestOutput(serializers.ModelSerializer):
     grant_id = serializers.UUIDField()
@@ -97,8 +90,6 @@ class RightsResponseView(ClientAPIView):
             )
         except ObjectDoesNotExist:
             raise exceptions.NotFound("Your client has no rights request with this id.") from None
-        except tuple(error for error, *_ in RESPONSE_PROBLEMS) as error:
-            status_code, slug, title = next(rest for cls, *rest in RESPONSE_PROBLEMS if isinstance(error, cls))
-            detail = getattr(error, "message", None) or str(error)
-            return problem(request, status_code=status_code, slug=slug, title=title, detail=detail)
+        except VaultErased as error:
+            return problem(request, PERSON_ERASED, error.message)
         return Response(RightsRequestOutput(rights_request).data)

@@ -50,7 +50,7 @@ def _iso(value):
 
 
 def describe_for_audit(requests):
-    from audit.pseudonyms import pseudonym_for
+    from vrm.pseudonyms import pseudonym_for
 
     for request in requests:
         yield {

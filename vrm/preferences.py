@@ -38,7 +38,9 @@ class PreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
+        # Only a request with a session cookie can be a signed-in person: one without (a vendor's API call)
+        # never has its session read, so no query and no "Vary: Cookie".
+        user = getattr(request, "user", None) if settings.SESSION_COOKIE_NAME in request.COOKIES else None
         chosen = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
         zone = zone_or_none(chosen) or zone_or_none(unquote(request.COOKIES.get(BROWSER_ZONE_COOKIE, "")))
         if zone is not None:

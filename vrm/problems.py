@@ -141,6 +141,31 @@ PROBLEM_TYPES = {
             "in the Retry-After header.",
         ),
         ProblemType(
+            "rights-request-closed", 409, "Request already closed",
+            "The rights request was already answered or refused: nothing more can be said to it. List the open "
+            "ones with GET /api/v1/rights-requests.",
+        ),
+        ProblemType(
+            "extension-not-allowed", 409, "Extension not allowed",
+            "The law of the request's jurisdiction gives no extension for this kind of request, it was extended "
+            "already, or its deadline has passed. Answer or refuse it instead.",
+        ),
+        ProblemType(
+            "invalid-response", 400, "Invalid response",
+            "The response to a rights request is malformed: a reason is missing where the outcome needs one, or "
+            "an attachment was sent where none belongs (only an access request's answer carries one).",
+        ),
+        ProblemType(
+            "attachment-too-large", 413, "Attachment too large",
+            "The access answer's JSON attachment is over VRM_RIGHTS_MAX_ATTACHMENT_BYTES (encoded). Send a "
+            "smaller summary, nothing was stored.",
+        ),
+        ProblemType(
+            "person-erased", 409, "Person erased their account",
+            "The person erased their account after filing the request: nothing can be stored for them any more, "
+            "and nothing was. Treat the request as closed.",
+        ),
+        ProblemType(
             "server-error", 500, "Server error",
             "An unexpected error on the server; it is logged. Nothing you can fix in the request; report it if it "
             "persists.",

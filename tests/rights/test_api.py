@@ -11,6 +11,7 @@ from audit.models import AuditEntry
 from rights.models import RightsRequest
 from tests.factories import UserFactory, make_client, make_grant
 from tests.rights.helpers import file
+from vrm.problems import problem_uri
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/rights-requests"
@@ -95,7 +96,7 @@ def test_the_client_extends_with_a_reason(client, filed):
         ("refusal without reason", 400, "invalid-response"),
         ("attachment on a deletion", 400, "invalid-response"),
         ("unknown outcome", 400, "invalid-request"),
-        ("not JSON", 400, "invalid-request"),
+        ("not JSON", 400, "malformed-body"),
     ],
 )
 def test_every_bad_response_is_a_problem_and_changes_nothing(client, filed, person, case, status, slug):
@@ -124,7 +125,7 @@ def test_every_bad_response_is_a_problem_and_changes_nothing(client, filed, pers
 
     assert response.status_code == status
     assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["type"] == f"urn:vrm:problem:{slug}"
+    assert response.json()["type"] == problem_uri(slug)
     assert snapshot() == before
 
 

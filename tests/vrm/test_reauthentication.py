@@ -47,7 +47,7 @@ def logged_in(live_server, person, device=None):
     login = browser.post("/accounts/login/", {"username": person.username, "password": PASSWORD})
     if device is not None:
         login = browser.post("/accounts/login/code/", {"code": current_code(device)})
-    assert login.status_code == 302 and login.headers["Location"] == "/profile/"
+    assert login.status_code == 302 and login.headers["Location"] == "/landing/"
     return browser
 
 
