@@ -39,10 +39,10 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import AuditEntry
-from vrm.pseudonyms import keyed_hash, pseudonym_for
 from audit.receipts import issue_receipts
 from audit.rows import INSERT_ROWS, insert_rows
 from vrm.catalogue import CATALOGUE, CATEGORIES, RECORD_CATEGORIES
+from vrm.pseudonyms import keyed_hash, pseudonym_for
 
 GRANT_EVENTS = (
     "created", "changed", "narrowed", "paused", "resumed", "revoked", "expired",

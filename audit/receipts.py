@@ -26,10 +26,10 @@ from django.utils.duration import duration_iso_string
 from audit import signing, standalone_verify
 from audit.chain import format_optional_time
 from audit.models import Receipt
-from vrm.pseudonyms import subject_for_grant
 from audit.rows import insert_rows
 from vrm.catalogue import CATEGORIES, READ_SCOPE_CATEGORY, WRITE_SCOPE_CATEGORY
 from vrm.errors import DomainError
+from vrm.pseudonyms import subject_for_grant
 
 RECEIPT_SCHEMA = "vrm-consent-receipt/1 (after ISO/IEC TS 27560 and Kantara Consent Receipt v1.1)"
 # The grant's status in the vocabulary of ISO/IEC TS 27560's consent states.

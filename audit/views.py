@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from audit import selectors, signing
 from audit.exports import csv_lines, jsonl_lines, log_export_lines
 from audit.forms import EntryFilterForm, GrantFilterForm
-from vrm.pseudonyms import PAIRWISE_PREFIX
 from consents import selectors as consents_selectors
 from consents.retention import deletion_grace
 from vrm.celery import enqueue_after_commit
+from vrm.pseudonyms import PAIRWISE_PREFIX
 
 PAGE_SIZE = 50
 
@@ -37,7 +37,8 @@ def auditor_required(view):
     return guarded
 
 
-def _export(kind, name, columns, records):
+def export_response(kind, name, columns, records):
+    """A streamed export of `records` as CSV (`kind` "csv", cells neutralised) or JSON lines, named `name`."""
     if kind == "csv":
         response = StreamingHttpResponse(csv_lines(columns, records), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -47,7 +48,8 @@ def _export(kind, name, columns, records):
     return response
 
 
-def _query_without(request, *names):
+def query_without(request, *names):
+    """The request's query string without `names` (for page links and export links of a filtered list)."""
     query = request.GET.copy()
     for name in names:
         query.pop(name, None)
@@ -75,11 +77,11 @@ def grants(request):
     selection = consents_selectors.grants_for_audit(filters) if valid else consents_selectors.grants_for_audit({}).none()
     export = request.GET.get("export")
     if export in ("csv", "jsonl") and valid:
-        return _export(export, "grants", selectors.GRANT_COLUMNS, selectors.iterate_described_grants(selection))
+        return export_response(export, "grants", selectors.GRANT_COLUMNS, selectors.iterate_described_grants(selection))
     page = Paginator(selection, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audit/grants.html", {
         "form": form, "page": page, "grants": [selectors.describe_grant(g) for g in page.object_list],
-        "query": _query_without(request, "page", "export"),
+        "query": query_without(request, "page", "export"),
     }, status=200 if valid else 400)
 
 
@@ -92,7 +94,7 @@ def events(request):
     selection = selectors.entries_for_audit(filters) if valid else selectors.entries_for_audit({}).none()
     export = request.GET.get("export")
     if export in ("csv", "jsonl") and valid:
-        return _export(export, "audit-events", selectors.ENTRY_COLUMNS, selectors.iterate_described_entries(selection))
+        return export_response(export, "audit-events", selectors.ENTRY_COLUMNS, selectors.iterate_described_entries(selection))
     before = request.GET.get("before", "")
     if before.isdigit():
         selection = selection.filter(seq__lt=int(before))
@@ -104,7 +106,7 @@ def events(request):
         "form": form, "entries": entries, "subject": subject if owner or subject.startswith(PAIRWISE_PREFIX) else "",
         "owner": owner,
         "older": entries[-1]["seq"] if len(batch) > PAGE_SIZE else None,
-        "query": _query_without(request, "before", "export"),
+        "query": query_without(request, "before", "export"),
     }, status=200 if valid else 400)
 
 

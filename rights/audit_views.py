@@ -2,39 +2,20 @@
 compliance with the legal clocks; both exportable as CSV or JSON lines (codes and dates only)."""
 
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from audit.exports import csv_lines, jsonl_lines
-from audit.views import auditor_required
+from audit.views import auditor_required, export_response, query_without
 from rights import selectors
 from rights.forms import RightsAuditFilterForm
 
 PAGE_SIZE = 50
 
 
-def _export(kind, name, columns, records):
-    if kind == "csv":
-        response = StreamingHttpResponse(csv_lines(columns, records), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    else:
-        response = StreamingHttpResponse(jsonl_lines(records), content_type="application/x-ndjson; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.jsonl"'
-    return response
-
-
 def _filters(request):
     form = RightsAuditFilterForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
     return form, valid, (form.cleaned_data if request.GET and valid else {})
-
-
-def _query_without(request, *names):
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 @require_GET
@@ -44,12 +25,12 @@ def requests_list(request):
     selection = selectors.requests_for_audit(filters) if valid else selectors.requests_for_audit({}).none()
     export = request.GET.get("export")
     if export in ("csv", "jsonl") and valid:
-        return _export(export, "rights-requests", selectors.AUDIT_COLUMNS,
+        return export_response(export, "rights-requests", selectors.AUDIT_COLUMNS,
                        selectors.describe_for_audit(selection.iterator(chunk_size=2000)))
     page = Paginator(selection, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "rights/audit_requests.html", {
         "form": form, "page": page, "rows": list(selectors.describe_for_audit(page.object_list)),
-        "query": _query_without(request, "page", "export"),
+        "query": query_without(request, "page", "export"),
     }, status=200 if valid else 400)
 
 
@@ -60,7 +41,7 @@ def compliance(request):
     rows = selectors.compliance_by_vendor(filters) if valid else []
     export = request.GET.get("export")
     if export in ("csv", "jsonl") and valid:
-        return _export(export, "rights-compliance", selectors.COMPLIANCE_COLUMNS, rows)
+        return export_response(export, "rights-compliance", selectors.COMPLIANCE_COLUMNS, rows)
     return render(request, "rights/audit_compliance.html", {
-        "form": form, "rows": rows, "query": _query_without(request, "export"),
+        "form": form, "rows": rows, "query": query_without(request, "export"),
     }, status=200 if valid else 400)

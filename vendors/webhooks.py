@@ -27,10 +27,10 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from vrm.pseudonyms import subject_for_grant
 from vendors.models import WebhookDelivery, WebhookEndpoint
 from vendors.webhook_targets import TargetRefused, check_registration, resolve_target
 from vrm.celery import enqueue_after_commit
+from vrm.pseudonyms import subject_for_grant
 
 EVENTS = (
     "grant.created", "grant.changed", "grant.paused", "grant.resumed", "grant.revoked", "grant.expired",

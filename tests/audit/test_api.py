@@ -10,11 +10,17 @@ from rest_framework.test import APIClient
 from audit.auditors import create_auditor
 from audit.log import record_access, record_grant_event
 from audit.models import Receipt
-from vrm.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
-from tests.factories import GrantFactory, OAuthClientFactory, UserFactory, chain_audit_log, issue_token
+from tests.factories import (
+    GrantFactory,
+    OAuthClientFactory,
+    UserFactory,
+    chain_audit_log,
+    issue_token,
+)
 from vrm import vault
 from vrm.problems import problem_uri
+from vrm.pseudonyms import pseudonym_for
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,17 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit import signing, standalone_verify
-from audit.chain import GENESIS_HASH, entry_body_from_row, entry_hash, ROW_COLUMNS
-from audit.log import InvalidAuditEntry, field_for_log, reason_hash, record_access, record_grant_event
+from audit.chain import GENESIS_HASH, ROW_COLUMNS, entry_body_from_row, entry_hash
+from audit.log import (
+    InvalidAuditEntry,
+    field_for_log,
+    reason_hash,
+    record_access,
+    record_grant_event,
+)
 from audit.models import AuditEntry, AuditLogIsAppendOnly, Receipt
-from vrm.pseudonyms import pseudonym_for, subject_for_grant
 from tests.factories import GrantFactory, chain_audit_log
+from vrm.pseudonyms import pseudonym_for, subject_for_grant
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.log import record_access, record_grant_event
-from vrm.pseudonyms import pseudonym_for
 from audit.verification import verify_chain
 from tests.factories import (
     AuditorFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     chain_audit_log,
 )
 from vrm import vault
+from vrm.pseudonyms import pseudonym_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,11 @@ from django.db import connection
 from django.test import Client
 
 from audit.models import AuditEntry
-from vrm.pseudonyms import pseudonym_for
 from consents.models import Grant
 from tests.factories import AuditorFactory, chain_audit_log
 from tests.integration.test_oauth_flow import REDIRECT_URI, browser_of, give_consent
 from vrm import accounts, vault
+from vrm.pseudonyms import pseudonym_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

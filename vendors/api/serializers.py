@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from vrm.pseudonyms import subject_for_grant
 from consents.exceptions import InvalidTerms
 from consents.models import Grant
 from consents.terms import MAX_RETENTION, format_duration, parse_duration
 from vrm.catalogue import WRITE_SCOPE_CATEGORY
+from vrm.pseudonyms import subject_for_grant
 
 
 class ProblemSerializer(serializers.Serializer):
