@@ -15,6 +15,8 @@ from audit.models import Receipt
 from consents.expiry import expire_due_grants
 from consents.grants import pause_grant, revoke_grant
 from consents.models import Grant
+from rights.clocks import DELETION
+from rights.services import file_request
 from tests.factories import issue_token, make_client, make_grant
 from vendors.api.permissions import GrantPermission
 from vendors.models import AccessToken
@@ -38,6 +40,10 @@ TABLE = {
     "api/v1/receipts/verify": ("post", [200, 200, 200, 200, 200, 200]),
     # The client itself (HTTP Basic), about a grant it names: only an ended grant's deletion can be confirmed.
     "api/v1/grant/deletion-confirmation": ("post", [409, 409, 409, 200, 200, 404]),
+    # The client itself (HTTP Basic): the rights requests filed with it outlive their grant; another client's
+    # request is not found.
+    "api/v1/rights-requests": ("get", [200, 200, 200, 200, 200, 200]),
+    "api/v1/rights-requests/<uuid:request_id>/response": ("post", [200, 200, 200, 200, 200, 404]),
     # Auditors only: a vendor's token is refused whatever its grant's state.
     "api/v1/audit/entries": ("get", [403, 403, 401, 401, 401, 403]),
     "api/v1/audit/grants": ("get", [403, 403, 401, 401, 401, 403]),
@@ -47,7 +53,9 @@ TABLE = {
     "api/v1/audit/log": ("get", [403, 403, 401, 401, 401, 403]),
 }
 PUBLIC = {"api/v1/receipts/verify"}
-CLIENT_AUTHENTICATED = {"api/v1/grant/deletion-confirmation"}
+CLIENT_AUTHENTICATED = {
+    "api/v1/grant/deletion-confirmation", "api/v1/rights-requests", "api/v1/rights-requests/<uuid:request_id>/response",
+}
 AUDITOR_ONLY = {route for route in TABLE if route.startswith("api/v1/audit/")}
 GRANT_PROBLEMS = {"paused": "grant-paused"}
 # A token whose grant has ended is no longer a credential (RFC 6750 invalid_token), and says why.
@@ -67,7 +75,8 @@ def api_routes(patterns=None, prefix=""):
 
 
 def view_of(route):
-    return get_resolver().resolve("/" + route.replace("<uuid:receipt_id>", str(uuid.uuid4()))).func.view_class
+    path = route.replace("<uuid:receipt_id>", str(uuid.uuid4())).replace("<uuid:request_id>", str(uuid.uuid4()))
+    return get_resolver().resolve("/" + path).func.view_class
 
 
 class Caller:
@@ -95,10 +104,14 @@ class Caller:
             self.target = make_grant(scopes=("contact:read",))
             record_grant_event(self.target, "created", actor=self.target.person)
             self.target_receipt = Receipt.objects.get(grant_id=self.target.pk)
+        # A rights request the person filed under the grant the request names (live or ended).
+        self.target_request = file_request(self.target.person, self.target, kind=DELETION)
 
     def request(self, route):
         method, _ = TABLE[route]
-        url = "/" + route.replace("<uuid:receipt_id>", str(self.target_receipt.id))
+        url = "/" + route.replace("<uuid:receipt_id>", str(self.target_receipt.id)).replace(
+            "<uuid:request_id>", str(self.target_request.pk)
+        )
         headers = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
         body = {}
         if route == "api/v1/records":
@@ -106,7 +119,7 @@ class Caller:
         elif route == "api/v1/receipts/verify":
             body, headers = {"receipt": self.target_receipt.document()}, {}
         elif route in CLIENT_AUTHENTICATED:
-            body = {"grant_id": str(self.target.pk)}
+            body = {"grant_id": str(self.target.pk)} if "grant" in route else {"outcome": "answered"}
             credentials = base64.b64encode(f"{self.oauth_client.client_id}:{self.secret}".encode()).decode()
             headers = {"HTTP_AUTHORIZATION": f"Basic {credentials}"}
         client = Client()
