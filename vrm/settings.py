@@ -437,6 +437,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
     # Every error response documented as problem details (vendors/api/schema.py), after the default enum hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vendors.api.schema.document_problems"],
+    # Stable names for enums that share a field name, so generated clients keep their types as the API grows.
+    "ENUM_NAME_OVERRIDES": {
+        "GrantStatusEnum": "consents.models.Grant.Status",
+        "RightsRequestStatusEnum": "rights.models.RightsRequest.Status",
+    },
 }
 
 # django-oauth-toolkit: its models are swapped into the vendors app (see vendors/models.py).

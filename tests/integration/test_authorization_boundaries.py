@@ -72,7 +72,9 @@ def api_routes():
 VENDOR_VIEW = {
     "/api/v1/profile": "own grant",
     "/api/v1/grant": "own grant",
-    "/api/v1/grant/deletion-confirmation": "client authentication (lifecycle issue, tested there)",
+    "/api/v1/grant/deletion-confirmation": "client authentication (tests/vendors/api/test_deletion_confirmation.py)",
+    "/api/v1/rights-requests": "client authentication, own requests (tests/rights/test_api.py)",
+    "/api/v1/rights-requests/<uuid:request_id>/response": "client authentication, own requests (tests/rights/test_api.py)",
     "/api/v1/records": "own grant (write)",
     "/api/v1/receipts": "own grant",
     "/api/v1/receipts/<uuid:receipt_id>": "own grant",

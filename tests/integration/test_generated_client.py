@@ -94,7 +94,7 @@ def test_a_generated_client_runs_every_vendor_operation(live_server, generated, 
     confirmed = v1["confirm_deletion"].sync(client=as_client, body=models.DeletionConfirmationInput(grant_id=grant.pk))
 
     assert isinstance(profile, models.Profile) and profile.profile["contact"]["email"] == "ada@example.org"
-    assert isinstance(terms, models.Grant) and terms.status == models.StatusEnum.ACTIVE
+    assert isinstance(terms, models.Grant) and terms.status == models.GrantStatusEnum.ACTIVE
     assert terms.scopes == ["contact:read", "purchases:write"] and terms.max_reads_per_day is None
     assert isinstance(record, models.Record) and record.category == "purchases"
     assert [type(item) for item in receipts] == [models.ReceiptDocument] and receipt.id == receipts[0].id

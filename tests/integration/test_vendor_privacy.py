@@ -16,7 +16,8 @@ from audit.models import AuditEntry
 from consents.models import Grant
 from tests.factories import AuditorFactory, chain_audit_log
 from tests.integration.test_oauth_flow import REDIRECT_URI, browser_of, give_consent
-from vrm import accounts, vault
+from people import erasure
+from vrm import vault
 from vrm.pseudonyms import pseudonym_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -134,7 +135,7 @@ def test_after_an_erasure_nothing_the_person_typed_is_left_in_the_database(live_
     shown_before = portal.get(f"/connections/{grocers_grant.pk}/").content.decode()
     read_shown_before = portal.get(f"/connections/{outfitters_grant.pk}/").content.decode()
 
-    accounts.erase_account(person)
+    erasure.erase_person(person, actor=person)
     vault.purge_erased_vaults()
     chain_audit_log()
 
