@@ -6,7 +6,8 @@ end of its due date (UTC). ``due_date`` is the only place that does calendar ari
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 ACCESS, CORRECTION, DELETION, RESTRICTION, OBJECTION, DO_NOT_SELL = (
     "access", "correction", "deletion", "restriction", "objection", "do_not_sell_or_share",

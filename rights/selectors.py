@@ -2,6 +2,7 @@
 
 from statistics import median
 
+from audit.selectors import isoformat_or_none
 from rights.models import RightsNotice, RightsRequest
 
 
@@ -45,10 +46,6 @@ def requests_for_audit(filters):
     return selection.order_by("-filed_at", "-id")
 
 
-def _iso(value):
-    return value.isoformat() if value else None
-
-
 def describe_for_audit(requests):
     from vrm.pseudonyms import pseudonym_for
 
@@ -63,12 +60,12 @@ def describe_for_audit(requests):
             "jurisdiction": request.jurisdiction,
             "legal_basis": request.legal_basis,
             "status": request.status,
-            "filed_at": _iso(request.filed_at),
-            "due_at": _iso(request.due_at),
-            "extended_until": _iso(request.extended_until),
-            "deadline_at": _iso(request.deadline_at),
-            "closed_at": _iso(request.closed_at),
-            "overdue_at": _iso(request.overdue_at),
+            "filed_at": isoformat_or_none(request.filed_at),
+            "due_at": isoformat_or_none(request.due_at),
+            "extended_until": isoformat_or_none(request.extended_until),
+            "deadline_at": isoformat_or_none(request.deadline_at),
+            "closed_at": isoformat_or_none(request.closed_at),
+            "overdue_at": isoformat_or_none(request.overdue_at),
             "on_time": request.answered_on_time if request.closed_at else None,
         }
 

@@ -6,27 +6,33 @@ and an access answer is stored only sealed under the person's data key.
 """
 
 import json
-import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from audit import log as audit_log
+from audit.selectors import isoformat_or_none
 from rights import clocks
-from rights.exceptions import AttachmentTooLarge, ExtensionNotAllowed, InvalidResponse, NoSuchRight, RequestClosed
+from rights.exceptions import (
+    AttachmentTooLarge,
+    ExtensionNotAllowed,
+    InvalidResponse,
+    NoSuchRight,
+    RequestClosed,
+)
 from rights.models import PersonJurisdiction, RightsNotice, RightsRequest
 from vendors.models import WebhookDelivery, WebhookEndpoint
+from vendors.webhooks import DELIVER_TASK
 from vrm import vault
+from vrm.celery import enqueue_after_commit
 
 ANSWERED, EXTENDED, REFUSED = "answered", "extended", "refused"
 OUTCOMES = (ANSWERED, EXTENDED, REFUSED)
 SWEEP_BATCH = 500
 
-logger = logging.getLogger(__name__)
 
 
 def jurisdiction_of(person):
@@ -42,10 +48,6 @@ def set_jurisdiction(person, jurisdiction):
     PersonJurisdiction.objects.update_or_create(person=person, defaults={"jurisdiction": jurisdiction})
 
 
-def _iso(value):
-    return value.isoformat() if value else None
-
-
 def _audit(request, event, *, actor=None, now):
     audit_log.record_grant_event(
         request.grant, event, actor=actor, now=now,
@@ -54,7 +56,7 @@ def _audit(request, event, *, actor=None, now):
             "rights_kind": request.kind,
             "rights_jurisdiction": request.jurisdiction,
             "rights_status": request.status,
-            "rights_deadline_at": _iso(request.deadline_at),
+            "rights_deadline_at": isoformat_or_none(request.deadline_at),
         },
     )
 
@@ -77,9 +79,9 @@ def webhook_payload(request, event, now):
             "jurisdiction": request.jurisdiction,
             "legal_basis": request.legal_basis,
             "status": request.status,
-            "filed_at": _iso(request.filed_at),
-            "due_at": _iso(request.due_at),
-            "deadline_at": _iso(request.deadline_at),
+            "filed_at": isoformat_or_none(request.filed_at),
+            "due_at": isoformat_or_none(request.due_at),
+            "deadline_at": isoformat_or_none(request.deadline_at),
         },
     }
 
@@ -92,18 +94,8 @@ def _notify_vendor(request, event, now):
         client_id=request.client_id, event=event, payload=webhook_payload(request, event, now),
         created_at=now, next_attempt_at=now,
     )
-    transaction.on_commit(lambda: _enqueue(str(delivery.pk)))
+    enqueue_after_commit(DELIVER_TASK, (str(delivery.pk),))  # the outbox row and the redelivery sweep cover an outage
     return delivery
-
-
-def _enqueue(delivery_id):
-    from vendors.tasks import deliver_webhook
-
-    try:
-        deliver_webhook.delay(delivery_id)
-    except BrokerUnavailable as exc:
-        # The outbox row stays pending; the redelivery sweep hands it to Celery again.
-        logger.warning("webhook delivery %s left pending: broker unavailable (%s)", delivery_id, type(exc).__name__)
 
 
 def file_request(person, grant, *, kind, jurisdiction=None, details="", now=None):

@@ -8,10 +8,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consents import selectors as grant_selectors
-from consents.dashboard_views import person_required
 from rights import clocks, selectors, services
 from rights.exceptions import NoSuchRight
 from rights.forms import FileRequestForm, JurisdictionForm
+from vrm.views.profile import person_required
 
 
 def _list(request, jurisdiction_form=None, status=200):
